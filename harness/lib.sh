@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the harness scripts.  Source it; do not run it.
+#
+# Layout of the (ignored) build directory:
+#   build/base/linux          the unpacked Debian linux-source-6.12 tree
+#   build/base/VERSION        its exact version (e.g. 6.12.117)
+#   build/<flavor>/linux      base + series (FLAVOR=series) or base alone
+#   build/<flavor>/obj-<cfg>  O= object directory of one configuration
+#   build/<flavor>/guest-*    initramfs staging and boot logs
+
+set -euo pipefail
+
+HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(dirname "$HARNESS")
+BUILD=${BUILD:-$TOP/build}
+FLAVOR=${FLAVOR:-series}
+JOBS=${JOBS:-$(($(nproc) + 1))}
+BASE_TREE=$BUILD/base/linux
+TREE=$BUILD/$FLAVOR/linux
+
+case "$FLAVOR" in
+series|upstream) ;;
+*) echo "FLAVOR must be 'series' or 'upstream', not '$FLAVOR'" >&2; exit 2 ;;
+esac
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Packages every command needs.  need_pkgs installs the missing ones and says
+# nothing when all are present.
+BASE_PKGS="linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
+	cpio xz-utils python3 ccache perl qemu-system-x86 busybox-static
+	v4l-utils sparse"
+
+need_pkgs() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing ${missing[*]}"
+	local sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >"$BUILD/apt.log" 2>&1; then
+		$sudo apt-get update -qq >>"$BUILD/apt.log" 2>&1 || true
+		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >>"$BUILD/apt.log" 2>&1 ||
+			{ tail -n 5 "$BUILD/apt.log" >&2
+			  die "could not install package(s): ${missing[*]} (is the Debian archive reachable?)"; }
+	fi
+}
+
+# kmake CFG ARGS...: run kbuild on the flavour's tree with the O= directory of
+# configuration CFG.
+kmake() {
+	local cfg=$1; shift
+	make -s -C "$TREE" O="$BUILD/$FLAVOR/obj-$cfg" ARCH=x86_64 \
+		CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"
+}
+
+mkdir -p "$BUILD"
+export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1 CCACHE_SLOPPINESS=time_macros
