@@ -1,0 +1,118 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of the test guest.
+#
+# The kernel console is ttyS0; suite output goes to ttyS1 so that no kernel
+# message can interleave with it.  The guest first writes its plan, one line
+# "@@@ PLAN <index> <name> <seconds>" per suite, always in the same order,
+# then runs the suites from index harness.start= (kernel command line) on,
+# each framed by "@@@ BEGIN <index> <name>" and "@@@ END <index> <name> rc=<n>".
+# The host (harness/guest_run.py) reboots at the next index when a suite
+# kills the kernel or hangs.  MODE (check|demo) comes from /etc/guest.conf.
+
+/bin/busybox --install -s /bin
+export PATH=/bin:/usr/bin LD_LIBRARY_PATH=/lib
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+. /etc/guest.conf
+
+OUT=/dev/ttyS1
+stty -F $OUT raw -echo 2>/dev/null
+start=0
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in harness.start=*) start=${arg#harness.start=} ;; esac
+done
+
+# node NAME: the /dev path of the V4L2 node whose sysfs name is NAME
+node() {
+	for d in /sys/class/video4linux/*; do
+		[ "$(cat "$d/name")" = "$1" ] && { echo "/dev/${d##*/}"; return 0; }
+	done
+	return 1
+}
+
+# plan NAME SECONDS CMD...: add a suite to /tmp/plan
+plan() {
+	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>/tmp/plan
+}
+
+# v4l2-compliance on vim2m and on every node of every vivid instance, in
+# name order.  Video nodes stream with MMAP, USERPTR and, importing from
+# another node (-e), DMABUF.
+v4l2_plan() {
+	for d in /sys/class/video4linux/*; do
+		echo "$(cat "$d/name") /dev/${d##*/}"
+	done | sort | while read -r n dev; do
+		case "$n" in
+		vivid-*-vid-cap) exp=$(node "${n%-vid-cap}-vid-out") ;;
+		vivid-*-vid-out|vim2m) exp=$(node vivid-000-vid-cap) ;;
+		vivid-*) exp= ;;
+		*) continue ;;
+		esac
+		plan "v4l2/$n" 900 "v4l2_run $dev $exp"
+	done
+}
+
+# v4l2_run DEV [EXPORTER]
+v4l2_run() {
+	if [ -n "${2:-}" ]; then
+		# the exporter's buffers must hold the importer's largest
+		# format: give the exporter 1920x1080 YUYV first
+		v4l2-ctl -d "$2" -v width=1920,height=1080,pixelformat=YUYV >/dev/null 2>&1
+		v4l2-ctl -d "$2" -x width=1920,height=1080,pixelformat=YUYV >/dev/null 2>&1
+		v4l2-compliance -d "$1" -s -e "$2"
+	else
+		v4l2-compliance -d "$1" -s
+	fi
+}
+
+kmemleak_run() {
+	# an object is reported once it stayed unreferenced across a scan
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 5
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+}
+
+: >/tmp/plan
+case "$MODE" in
+demo)
+	plan demo 300 "capture-demo -n 120"
+	;;
+check)
+	for t in /usr/lib/selftests/*; do
+		plan "selftest/${t##*/}" 600 "$t"
+	done
+	plan demo 300 "capture-demo -n 60"
+	v4l2_plan
+	[ -w /sys/kernel/debug/kmemleak ] && plan kmemleak 300 kmemleak_run
+	;;
+esac
+
+echo "@@@ GUEST $MODE $(uname -r) start=$start" >$OUT
+i=0
+while IFS='	' read -r name secs cmd; do
+	echo "@@@ PLAN $i $name $secs" >$OUT
+	i=$((i + 1))
+done </tmp/plan
+
+i=0
+while IFS='	' read -r name secs cmd; do
+	if [ $i -ge "$start" ]; then
+		echo "@@@ BEGIN $i $name" >$OUT
+		# shellcheck disable=SC2086
+		case "$cmd" in
+		v4l2_run*|kmemleak_run*) (eval "$cmd") >$OUT 2>&1 </dev/null & ;;
+		*) timeout "$secs" $cmd >$OUT 2>&1 </dev/null & ;;
+		esac
+		wait $!
+		echo "@@@ END $i $name rc=$?" >$OUT
+	fi
+	i=$((i + 1))
+done </tmp/plan
+echo "@@@ DONE" >$OUT
+sync
+poweroff -f

@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# initramfs.sh CFG MODE: build the guest initramfs for the flavour's kernel of
+# configuration CFG.  MODE is what /init runs: "check" (selftests, demo,
+# v4l2-compliance) or "demo".  Prints the path of the cpio archive.
+. "$(dirname "$0")/lib.sh"
+
+cfg=${1:?usage: initramfs.sh CFG MODE} mode=${2:?usage: initramfs.sh CFG MODE}
+obj=$BUILD/$FLAVOR/obj-$cfg
+hdr=$obj/hdr/include
+[ -d "$hdr" ] || die "$hdr missing: build the kernel first"
+stage=$BUILD/$FLAVOR/guest-$cfg-$mode
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,lib,lib64,usr/bin,usr/lib/selftests,etc,proc,sys,dev,tmp}
+
+cp /bin/busybox "$stage/bin/busybox"
+ln -s busybox "$stage/bin/sh"
+install -m 755 "$HARNESS/guest/init.sh" "$stage/init"
+echo "MODE=$mode" >"$stage/etc/guest.conf"
+
+# Userspace programs are built statically against this kernel's uapi headers.
+gcc -static -O2 -Wall -Wextra -Werror -isystem "$hdr" \
+	-o "$stage/usr/bin/capture-demo" "$HARNESS/guest/capture-demo.c"
+
+if [ "$mode" = check ]; then
+	# The selftests of the flavour's tree, through their own Makefiles.
+	for t in $(cat "$HARNESS/selftests.list"); do
+		if [ ! -d "$TREE/tools/testing/selftests/$t" ]; then
+			log "selftest $t: not in the $FLAVOR tree"
+			continue
+		fi
+		out=$BUILD/$FLAVOR/selftests/$t
+		mkdir -p "$out"
+		make -s -C "$TREE/tools/testing/selftests/$t" OUTPUT="$out" \
+			KHDR_INCLUDES="-isystem $hdr" LDFLAGS=-static >/dev/null ||
+			die "selftest $t does not build"
+		for p in $(make -s -C "$TREE/tools/testing/selftests/$t" OUTPUT="$out" \
+				KHDR_INCLUDES="-isystem $hdr" -f Makefile -f - <<<'print-progs: ; @echo $(TEST_GEN_PROGS)' print-progs); do
+			cp "$p" "$stage/usr/lib/selftests/$(basename "$t")-$(basename "$p")"
+		done
+	done
+
+	# v4l2-compliance and v4l2-ctl from Debian, with the libraries they need.
+	for b in /usr/bin/v4l2-compliance /usr/bin/v4l2-ctl; do
+		cp "$b" "$stage/usr/bin/"
+		ldd "$b" | grep -o '/[^ ]*' | while read -r lib; do
+			case "$lib" in
+			/lib64/*) cp -L "$lib" "$stage/lib64/" ;;
+			*) cp -L "$lib" "$stage/lib/" ;;
+			esac
+		done
+	done
+fi
+
+img=$BUILD/$FLAVOR/initramfs-$cfg-$mode.cpio.gz
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$img"
+echo "$img"
