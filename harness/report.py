@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn a guest run (harness/guest_run.py) into test results.
+
+usage: report.py RUN_DIR --tree TREE --known FILE [--json OUT]
+
+Sources of results:
+  kunit        the KTAP the kernel printed at boot, parsed by the tree's own
+               tools/testing/kunit/kunit.py;
+  selftest/*   kselftest TAP ("ok"/"not ok", "# SKIP");
+  demo         the demo program's exit status;
+  v4l2/*       v4l2-compliance's "test <name>: OK|FAIL" lines;
+  kmemleak     every unreferenced object is a failure;
+  kernel       every splat in the console logs (BUG, WARNING, KASAN, lockdep,
+               DMA-API, refcount_t, Oops, general protection, panic).
+A suite that the kernel died in, that hung, or that never ran is a failure.
+A failure listed in the known-failures file is an expected failure (xfail):
+it is shown, does not fail the run, and is counted among the skipped in the
+closing line, never among the passed.  The last line printed is
+"N passed, N failed, N skipped"; the exit status is 1 if anything failed.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+SPLAT = re.compile(
+    r"\bBUG[: ]|WARNING:|\bKASAN:|INFO: (possible|trying|task .* blocked|lockdep)|"
+    r"DMA-API: .*(mapping|unmap|sync|device driver|free|leak|check)|refcount_t:|"
+    r"\bOops\b|general protection|Kernel panic|UBSAN:|kmemleak: .* new suspected")
+# lines that continue a splat already open rather than start a new one
+END_SPLAT = re.compile(r"---\[ end trace|^=+$")
+FOLLOW = re.compile(r"Kernel panic - not syncing: Fatal exception")
+
+
+class Results:
+    def __init__(self, known):
+        self.known = known
+        self.rows = {}      # suite -> [passed, failed, skipped, xfail]
+        self.failures = []  # (suite, test, detail)
+        self.xfails = []
+        self.used = set()
+
+    def row(self, suite):
+        return self.rows.setdefault(suite, [0, 0, 0, 0])
+
+    def ok(self, suite, n=1):
+        self.row(suite)[0] += n
+
+    def skip(self, suite, n=1):
+        self.row(suite)[2] += n
+
+    def fail(self, suite, test, detail=""):
+        for i, (ksuite, ktest, reason) in enumerate(self.known):
+            if re.fullmatch(ksuite, suite) and re.search(ktest, test):
+                self.used.add(i)
+                self.row(suite)[3] += 1
+                self.xfails.append((suite, test, reason))
+                return
+        self.row(suite)[1] += 1
+        self.failures.append((suite, test, detail))
+
+
+def load_known(path):
+    known = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            parts = [p.strip() for p in line.split(" | ", 2)]
+            if len(parts) != 3 or not all(parts):
+                sys.exit(f"{path}:{n}: want 'suite regex | test regex | reason'")
+            known.append(tuple(parts))
+    return known
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def clean(text):
+    return ANSI.sub("", text.replace("\r", ""))
+
+
+def tap(res, suite, text, rc):
+    seen_fail = False
+    plan = re.search(r"^1\.\.(\d+)", text, re.M)
+    results = len(re.findall(r"^(?:not )?ok \d+", text, re.M))
+    if plan and results < int(plan.group(1)):
+        res.fail(suite, f"{int(plan.group(1)) - results} planned test(s) reported no result")
+        seen_fail = True
+    for line in text.split("\n"):
+        m = re.match(r"^(not )?ok \d+ (.*?)(?:\s+#\s*(SKIP|XFAIL|TODO)\b.*)?$", line)
+        if not m:
+            if line.startswith("Bail out!"):
+                res.fail(suite, line)
+                seen_fail = True
+            continue
+        name = m.group(2).strip()
+        if m.group(3):
+            res.skip(suite)
+        elif m.group(1):
+            res.fail(suite, name)
+            seen_fail = True
+        else:
+            res.ok(suite)
+    if rc not in (0, 4) and not seen_fail:
+        res.fail(suite, f"exit status {rc}")
+
+
+def v4l2(res, suite, text, rc):
+    seen_fail = False
+    for line in text.split("\n"):
+        m = re.match(r"^\s*test (.+?): (OK|FAIL)(.*)$", line)
+        if not m:
+            continue
+        if m.group(2) == "FAIL":
+            res.fail(suite, m.group(1))
+            seen_fail = True
+        elif "Not Supported" in m.group(3):
+            res.skip(suite)
+        else:
+            res.ok(suite)
+    if rc != 0 and not seen_fail:
+        res.fail(suite, f"exit status {rc}")
+
+
+def kmemleak(res, suite, text, rc):
+    leaks = re.findall(r"unreferenced object (0x[0-9a-f]+) \(size (\d+)\)", text)
+    for addr, size in leaks:
+        res.fail(suite, f"unreferenced object of {size} bytes", addr)
+    if not leaks:
+        res.ok(suite)
+
+
+def kunit(res, tree, consoles):
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "console.log")
+        with open(log, "w") as f:
+            f.write(clean(consoles[0]) if consoles else "")
+        out = os.path.join(tmp, "kunit.json")
+        subprocess.run([sys.executable, os.path.join(tree, "tools/testing/kunit/kunit.py"),
+                        "parse", log, f"--json={out}"], capture_output=True, text=True)
+        try:
+            with open(out) as f:
+                data = json.load(f)
+        except (OSError, ValueError):
+            res.fail("kunit", "KTAP output could not be parsed")
+            return
+
+    def walk(group, prefix):
+        for case in group.get("test_cases", []):
+            name = f"{prefix}.{case['name']}" if prefix else case["name"]
+            if case["status"] == "PASS":
+                res.ok("kunit")
+            elif case["status"] == "SKIP":
+                res.skip("kunit")
+            else:
+                res.fail("kunit", name, case["status"])
+        for sub in group.get("sub_groups", []):
+            walk(sub, f"{prefix}.{sub['name']}" if prefix else sub["name"])
+    walk(data, "")
+    res.row("kunit")
+
+
+def splats(res, consoles):
+    """Every splat in the console logs, one failure per distinct title."""
+    seen = {}
+    for console in consoles:
+        open_lines = 0
+        for raw in clean(console).split("\n"):
+            line = TS.sub("", raw).strip()
+            if open_lines:
+                open_lines -= 1
+                if END_SPLAT.search(line):
+                    open_lines = 0
+                continue
+            if FOLLOW.search(line) or not SPLAT.search(line) or "cut here" in line:
+                continue
+            title = re.sub(r"CPU: \d+ PID: \d+", "CPU: * PID: *", line)
+            title = re.sub(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{12,16}\b", "*", title)
+            seen[title] = seen.get(title, 0) + 1
+            open_lines = 200
+    for title, count in seen.items():
+        res.fail("kernel", title, f"{count}x")
+    if not seen:
+        res.ok("kernel")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("run")
+    ap.add_argument("--tree", required=True)
+    ap.add_argument("--known", required=True)
+    ap.add_argument("--json")
+    ap.add_argument("--static", help="results of harness/static.sh")
+    a = ap.parse_args()
+    res = Results(load_known(a.known))
+    if a.static:
+        with open(a.static) as f:
+            for line in f:
+                verdict, _, rest = line.rstrip("\n").partition(" ")
+                gate, _, detail = rest.partition(" ")
+                if verdict == "PASS":
+                    res.ok("static/" + gate)
+                elif verdict == "FAIL":
+                    res.fail("static/" + gate, detail)
+    with open(os.path.join(a.run, "run.json")) as f:
+        run = json.load(f)
+    plan = {int(k): v for k, v in run["plan"].items()}
+
+    consoles, outputs = [], {}
+    for b in run["boots"]:
+        with open(os.path.join(a.run, f"boot-{b['boot']}.console.log"), "rb") as f:
+            consoles.append(f.read().decode(errors="replace"))
+        with open(os.path.join(a.run, f"boot-{b['boot']}.results.log"), "rb") as f:
+            text = clean(f.read().decode(errors="replace"))
+        for m in re.finditer(r"^@@@ BEGIN (\d+) (\S+)\n(.*?)(?=^@@@ |\Z)"
+                             r"(?:^@@@ END \1 \S+ rc=(\d+))?", text, re.S | re.M):
+            rc = int(m.group(4)) if m.group(4) is not None else None
+            outputs[int(m.group(1))] = (m.group(3), rc, b)
+
+    if not plan:
+        res.fail("guest", "the guest never reported its plan (boot failed?)")
+    kunit(res, a.tree, consoles)
+    for idx, (name, _secs) in sorted(plan.items()):
+        if idx not in outputs:
+            res.fail(name, "(not run)")
+            continue
+        text, rc, b = outputs[idx]
+        if rc is None:
+            how = {"died": "(kernel died)", "suite timeout": "(hung)",
+                   "run timeout": "(run timed out)"}.get(b["reason"], "(did not finish)")
+            res.fail(name, how)
+            rc = 0      # the partial output still counts below
+        if name.startswith("selftest/"):
+            tap(res, name, text, rc)
+        elif name.startswith("v4l2/"):
+            v4l2(res, name, text, rc)
+        elif name == "kmemleak":
+            kmemleak(res, name, text, rc)
+        elif rc == 0:
+            res.ok(name)
+        else:
+            res.fail(name, f"exit status {rc}", text.strip().split("\n")[-1])
+        if name == "demo":
+            print("\n".join(line for line in text.split("\n") if line.strip()))
+    splats(res, consoles)
+
+    print(f"\n{'suite':40} {'pass':>5} {'fail':>5} {'skip':>5} {'xfail':>5}")
+    for suite, (p, f, s, x) in res.rows.items():
+        print(f"{suite:40} {p:5} {f:5} {s:5} {x:5}")
+    boots = run["boots"]
+    print(f"\nguest: {len(boots)} boot(s), {sum(b['seconds'] for b in boots):.0f} s; " +
+          "; ".join(f"boot {b['boot']} from suite {b['start']}: {b['reason']}"
+                    for b in boots))
+    if res.xfails:
+        print(f"\nknown failures ({a.known}), not counted as passed:")
+        for suite, test, reason in res.xfails:
+            print(f"  xfail {suite}: {test}\n        -> {reason}")
+    unused = [k for i, k in enumerate(res.known) if i not in res.used]
+    if unused:
+        print("\nknown failures that did not occur this run:")
+        for ksuite, ktest, _ in unused:
+            print(f"  {ksuite}: {ktest}")
+    if res.failures:
+        print("\nFAILURES:")
+        for suite, test, detail in res.failures:
+            print(f"  FAIL {suite}: {test}" + (f"  [{detail}]" if detail else ""))
+    tot = [sum(r[i] for r in res.rows.values()) for i in range(4)]
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"suites": res.rows, "failures": res.failures,
+                       "xfails": res.xfails, "boots": boots}, f, indent=1)
+    if tot[3]:
+        print(f"({tot[3]} known failure(s) are counted in 'skipped')")
+    print(f"{tot[0]} passed, {tot[1]} failed, {tot[2] + tot[3]} skipped")
+    return 1 if tot[1] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# run.sh check|demo: what `make check` and `make demo` do.
+#   check: static gates on the series' own files, then the debug kernel
+#          booted with KUnit, the selftests, the demo and v4l2-compliance;
+#   demo:  the test kernel booted with the zero-copy capture demo only.
+# Ends with report.py's closing line "N passed, N failed, N skipped".
+. "$(dirname "$0")/lib.sh"
+
+what=${1:?usage: run.sh check|demo}
+case "$what" in
+check) cfg=debug timeout=${GUEST_TIMEOUT:-2700} ;;
+demo) cfg=test timeout=${GUEST_TIMEOUT:-900} ;;
+*) die "usage: run.sh check|demo" ;;
+esac
+
+"$HARNESS/base.sh"
+log "flavour $FLAVOR, base Linux $(cat "$BUILD/base/VERSION")"
+obj=$("$HARNESS/kernel.sh" "$cfg")
+static=
+if [ "$what" = check ]; then
+	static=$BUILD/$FLAVOR/static.txt
+	"$HARNESS/static.sh" "$cfg" >"$static"
+fi
+img=$("$HARNESS/initramfs.sh" "$cfg" "$what")
+run=$BUILD/$FLAVOR/run-$cfg-$what
+log "$FLAVOR/$cfg: running the guest ($what)"
+python3 "$HARNESS/guest_run.py" --kernel "$obj/arch/x86/boot/bzImage" --initrd "$img" \
+	--out "$run" --timeout "$timeout" \
+	--append "console=ttyS0 panic=-1 oops=panic cma=256M@0-4G hugepages=1024 vivid.n_devs=2 vivid.allocators=0,1 vivid.cache_hints=0,1 ${GUEST_APPEND:-}"
+exec python3 "$HARNESS/report.py" "$run" --tree "$TREE" --known "$HARNESS/known-failures.txt" \
+	--json "$run/results.json" ${static:+--static "$static"}
