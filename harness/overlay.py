@@ -16,6 +16,7 @@ changed file; a file that goes back to its base content gets a fresh mtime
 so that objects built from the series version are rebuilt too.
 """
 import argparse
+import bisect
 import json
 import os
 import re
@@ -91,8 +92,11 @@ def merge_maintainers(base_text, ours_text):
         if idx:
             merged[idx[0]] = (title, block)
             continue
-        pos = next((i for i, (t, _) in enumerate(merged)
-                    if t == "THE REST" or t.lower() > title.lower()), len(merged))
+        # the base list is sorted but for a few strays: bisect it, and keep
+        # "THE REST" last
+        rest = next((i for i, (t, _) in enumerate(merged) if t == "THE REST"),
+                    len(merged))
+        pos = bisect.bisect_left([t.lower() for t, _ in merged[:rest]], title.lower())
         merged.insert(pos, (title, block))
     return preamble + "\n\n".join(b for _, b in merged) + "\n"
 
