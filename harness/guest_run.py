@@ -106,6 +106,11 @@ def main():
               (f", in suite {b['stopped_in']} ({plan[b['stopped_in']][0]})"
                if b["stopped_in"] is not None and b["reason"] != "finished" else ""),
               file=sys.stderr)
+        if b["reason"] in ("suite timeout", "run timeout", "no plan"):
+            with open(os.path.join(args.out, f"boot-{b['boot']}.console.log"), "rb") as f:
+                tail = f.read().decode(errors="replace").replace("\r", "").split("\n")
+            print(f"guest_run: boot {b['boot']} killed ({b['reason']}); last 50 console "
+                  "lines:\n" + "\n".join(tail[-51:]), file=sys.stderr)
         if b["reason"] in ("finished", "run timeout", "no plan"):
             break
         if b["stopped_in"] is None:
