@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0
+# Entry points of the buffer-sharing series.  Everything happens under
+# build/ (ignored); FLAVOR=series (default) builds Linux 6.12 with the series,
+# FLAVOR=upstream the unmodified base with the same configuration.
+
+FLAVOR ?= series
+export FLAVOR
+
+.PHONY: help demo check compat kunit clean distclean
+
+help:
+	@echo "make demo     build, boot and run the zero-copy capture demo"
+	@echo "make check    static gates + debug kernel: KUnit, selftests, v4l2-compliance"
+	@echo "make compat   compile every in-tree user of the series' headers"
+	@echo "make kunit KUNIT_DIR=<dir with .kunitconfig>   one KUnit suite via kunit.py"
+	@echo "FLAVOR=upstream runs any of them on the unmodified base"
+
+demo:
+	@harness/run.sh demo
+
+check:
+	@harness/run.sh check
+
+compat:
+	@harness/compat.sh
+
+kunit:
+	@harness/kunit.sh $(KUNIT_DIR)
+
+clean:
+	rm -rf build/$(FLAVOR)
+
+distclean:
+	rm -rf build
