@@ -25,6 +25,7 @@ $dropped"
 
 python3 "$HARNESS/compat.py" "$TREE" "$obj/.config" "$obj"
 mapfile -t targets <"$obj/targets"
+[ ${#targets[@]} -gt 0 ] || die "compat: no user of the series' headers is enabled"
 log "$FLAVOR/compat: compiling ${#targets[@]} objects (-j$JOBS)"
 if ! kmake compat -k "${targets[@]}" >"$obj/build.log" 2>&1; then
 	grep -E 'error:|Error [0-9]|No rule to make' "$obj/build.log" | head -n 40 >&2

@@ -39,14 +39,16 @@ def boot(args, index, start, deadline):
     plan, current, ended, done = {}, None, set(), False
     reason = None
     seen = 0
-    while True:
-        time.sleep(1)
+    def scan(final):
+        nonlocal seen, current, done
         try:
             with open(results, "rb") as f:
                 text = f.read().decode(errors="replace")
         except FileNotFoundError:
             text = ""
-        for line in text.replace("\r", "").split("\n")[seen:-1]:
+        lines = text.replace("\r", "").split("\n")
+        # an unfinished last line is read only once the guest is gone
+        for line in lines[seen:] if final else lines[seen:-1]:
             m = re.match(r"^@@@ (PLAN|BEGIN|END) (\d+) (\S+)(?: (\d+))?", line)
             if m and m.group(1) == "PLAN":
                 plan[int(m.group(2))] = (m.group(3), int(m.group(4)))
@@ -57,9 +59,14 @@ def boot(args, index, start, deadline):
                 current = None
             elif line.startswith("@@@ DONE"):
                 done = True
-        seen = max(seen, len(text.replace("\r", "").split("\n")) - 1)
+        seen = max(seen, len(lines) - 1)
+
+    while True:
+        time.sleep(1)
+        scan(False)
         now = time.time()
         if qemu.poll() is not None:
+            scan(True)
             reason = "finished" if done else "died"
             break
         if now > deadline:
@@ -71,6 +78,7 @@ def boot(args, index, start, deadline):
         if reason:
             qemu.kill()
             qemu.wait()
+            scan(True)
             break
     err = qemu.stderr.read().decode(errors="replace")
     if qemu.returncode and reason == "died" and "qemu" in err.lower():
@@ -98,6 +106,8 @@ def main():
     boots, plan, start = [], {}, 0
     while True:
         b = boot(args, len(boots), start, deadline)
+        if plan and b["plan"] and b["plan"] != plan:
+            b["plan_differs"] = True
         plan = plan or b["plan"]
         b["plan"] = None
         boots.append(b)

@@ -26,6 +26,8 @@ if [ "$mode" = check ]; then
 	# The selftests of the flavour's tree, through their own Makefiles.
 	for t in $(cat "$HARNESS/selftests.list"); do
 		if [ ! -d "$TREE/tools/testing/selftests/$t" ]; then
+			# the upstream tree lacks the series' own selftests
+			[ "$FLAVOR" = upstream ] || die "selftest $t: not in the $FLAVOR tree"
 			log "selftest $t: not in the $FLAVOR tree"
 			continue
 		fi
@@ -34,8 +36,12 @@ if [ "$mode" = check ]; then
 		make -s -C "$TREE/tools/testing/selftests/$t" OUTPUT="$out" \
 			KHDR_INCLUDES="-isystem $hdr" LDFLAGS=-static >/dev/null ||
 			die "selftest $t does not build"
-		for p in $(make -s -C "$TREE/tools/testing/selftests/$t" OUTPUT="$out" \
-				KHDR_INCLUDES="-isystem $hdr" -f Makefile -f - <<<'print-progs: ; @echo $(TEST_GEN_PROGS)' print-progs); do
+		progs=$(make -s -C "$TREE/tools/testing/selftests/$t" OUTPUT="$out" \
+			KHDR_INCLUDES="-isystem $hdr" -f Makefile -f - print-progs \
+			<<<'print-progs: ; @echo $(TEST_GEN_PROGS)') ||
+			die "selftest $t: cannot list its programs"
+		[ -n "$progs" ] || die "selftest $t: no programs"
+		for p in $progs; do
 			cp "$p" "$stage/usr/lib/selftests/$(basename "$t")-$(basename "$p")"
 		done
 	done

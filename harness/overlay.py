@@ -172,8 +172,26 @@ def main():
     a = ap.parse_args()
     harness = os.path.join(a.repo, "harness")
 
+    # the base's identity: the Debian package version base.sh unpacked
+    try:
+        with open(os.path.join(os.path.dirname(a.base), ".unpacked")) as f:
+            base_id = f.read().strip()
+    except FileNotFoundError:
+        base_id = "unknown"
+    state_path = os.path.join(a.tree, STATE)
+    try:
+        with open(state_path) as f:
+            old = json.load(f)
+    except FileNotFoundError:
+        old = {"modified": [], "removed": [], "base": None}
+    if os.path.isdir(a.tree) and old.get("base") != base_id:
+        print(f"overlay: base changed to {base_id}: copying the tree afresh",
+              file=sys.stderr)
+        shutil.rmtree(a.tree)
+        old = {"modified": [], "removed": [], "base": None}
     if not os.path.isdir(a.tree):
         print(f"overlay: copying base tree to {a.tree}", file=sys.stderr)
+        shutil.rmtree(a.tree + ".tmp", ignore_errors=True)
         subprocess.run(["cp", "-a", a.base, a.tree + ".tmp"], check=True)
         os.replace(a.tree + ".tmp", a.tree)
 
@@ -204,13 +222,14 @@ def main():
             except ValueError as e:
                 die(str(e))
 
-    state_path = os.path.join(a.tree, STATE)
-    try:
-        with open(state_path) as f:
-            old = json.load(f)
-    except FileNotFoundError:
-        old = {"modified": [], "removed": []}
+    def save(modified, removed):
+        with open(state_path, "w") as f:
+            json.dump({"base": base_id, "modified": sorted(modified),
+                       "removed": sorted(removed)}, f, indent=1)
 
+    # record everything that may be touched before touching it, so that an
+    # interrupted run is still undone by the next one
+    save(set(old["modified"]) | set(wanted), set(old["removed"]) | retired)
     changed = [rel for rel, data in sorted(wanted.items())
                if write_if_changed(os.path.join(a.tree, rel), data)]
     for rel in sorted(set(old["modified"]) - set(wanted)):
@@ -226,8 +245,7 @@ def main():
         restore(a.base, a.tree, rel)
         changed.append(rel)
 
-    with open(state_path, "w") as f:
-        json.dump({"modified": sorted(wanted), "removed": sorted(retired)}, f, indent=1)
+    save(set(wanted), retired)
     print(f"overlay ({a.flavor}): {len(wanted)} series file(s), {len(retired)} retired, "
           f"{len(changed)} updated", file=sys.stderr)
     for rel in changed[:20]:

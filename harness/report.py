@@ -31,7 +31,11 @@ TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 SPLAT = re.compile(
     r"\bBUG[: ]|WARNING:|\bKASAN:|INFO: (possible|trying|task .* blocked|lockdep)|"
     r"DMA-API: .*(mapping|unmap|sync|device driver|free|leak|check)|refcount_t:|"
-    r"\bOops\b|general protection|Kernel panic|UBSAN:|kmemleak: .* new suspected")
+    r"\bOops\b|general protection|Kernel panic|UBSAN:|kmemleak: .* new suspected|"
+    r"detected stalls|kmemleak: .*disabl|DMA-API: .*disabl|dma-debug disabled")
+# a splat line that opens a report of its own, even inside another one
+STRONG = re.compile(r"^(WARNING:|BUG:|Oops|INFO:|UBSAN:|Kernel panic|rcu: INFO|"
+                    r"kmemleak:|DMA-API: .*disabl)")
 # lines that continue a splat already open rather than start a new one
 END_SPLAT = re.compile(r"---\[ end trace|^=+$")
 FOLLOW = re.compile(r"Kernel panic - not syncing: Fatal exception")
@@ -94,7 +98,7 @@ def tap(res, suite, text, rc):
         res.fail(suite, f"{int(plan.group(1)) - results} planned test(s) reported no result")
         seen_fail = True
     for line in text.split("\n"):
-        m = re.match(r"^(not )?ok \d+ (.*?)(?:\s+#\s*(SKIP|XFAIL|TODO)\b.*)?$", line)
+        m = re.match(r"^(not )?ok \d+ ?(.*?)(?:\s*#\s*(SKIP|XFAIL|TODO)\b.*)?$", line)
         if not m:
             if line.startswith("Bail out!"):
                 res.fail(suite, line)
@@ -108,32 +112,44 @@ def tap(res, suite, text, rc):
             seen_fail = True
         else:
             res.ok(suite)
+    if not results and not re.search(r"^1\.\.0\b.*#\s*SKIP", text, re.M | re.I):
+        res.fail(suite, "no TAP results")
+        seen_fail = True
+    elif not results:
+        res.skip(suite)
     if rc not in (0, 4) and not seen_fail:
         res.fail(suite, f"exit status {rc}")
 
 
 def v4l2(res, suite, text, rc):
-    seen_fail = False
+    fails = 0
     for line in text.split("\n"):
         m = re.match(r"^\s*test (.+?): (OK|FAIL)(.*)$", line)
         if not m:
             continue
         if m.group(2) == "FAIL":
             res.fail(suite, m.group(1))
-            seen_fail = True
+            fails += 1
         elif "Not Supported" in m.group(3):
             res.skip(suite)
         else:
             res.ok(suite)
-    if rc != 0 and not seen_fail:
-        res.fail(suite, f"exit status {rc}")
+    total = re.search(r"^Total for .*Failed: (\d+)", text, re.M)
+    if not total:
+        res.fail(suite, f"no 'Total' line: v4l2-compliance did not finish (exit status {rc})")
+    elif int(total.group(1)) != fails:
+        res.fail(suite, f"'Total' reports {total.group(1)} failures, {fails} FAIL lines seen")
+    elif rc not in (0, 1) or (rc == 1) != (fails > 0):
+        res.fail(suite, f"exit status {rc} with {fails} failures")
 
 
 def kmemleak(res, suite, text, rc):
     leaks = re.findall(r"unreferenced object (0x[0-9a-f]+) \(size (\d+)\)", text)
     for addr, size in leaks:
         res.fail(suite, f"unreferenced object of {size} bytes", addr)
-    if not leaks:
+    if rc != 0:
+        res.fail(suite, f"kmemleak scan failed (exit status {rc})")
+    elif not leaks:
         res.ok(suite)
 
 
@@ -167,24 +183,37 @@ def kunit(res, tree, consoles):
     res.row("kunit")
 
 
+def where(lines):
+    """"[RIP fn < caller < ...]" of an oops, from its RIP and call trace."""
+    rip = next((m.group(1) for m in (re.search(r"^RIP: 0010:(\w+)", x) for x in lines)
+                if m), "?")
+    frames = [m.group(1) for m in (re.match(r"^(\w+)\+0x", x) for x in lines) if m]
+    return "[RIP " + " < ".join([rip] + frames[:4]) + "]"
+
+
 def splats(res, consoles):
     """Every splat in the console logs, one failure per distinct title."""
     seen = {}
     for console in consoles:
-        open_lines = 0
-        for raw in clean(console).split("\n"):
-            line = TS.sub("", raw).strip()
-            if open_lines:
-                open_lines -= 1
-                if END_SPLAT.search(line):
-                    open_lines = 0
+        lines = [TS.sub("", raw).strip() for raw in clean(console).split("\n")]
+        open_at = None     # index of the title line of the open report
+        for i, line in enumerate(lines):
+            if "cut here" in line or END_SPLAT.search(line) or \
+                    (open_at is not None and i - open_at > 200):
+                open_at = None
                 continue
-            if FOLLOW.search(line) or not SPLAT.search(line) or "cut here" in line:
+            if FOLLOW.search(line) or not SPLAT.search(line):
                 continue
+            # the lines right after a title belong to it ("WARNING: CPU..."
+            # after "DMA-API: ...", "KASAN: ..." after "Oops: ...")
+            if open_at is not None and (i - open_at <= 3 or not STRONG.search(line)):
+                continue
+            open_at = i
             title = re.sub(r"CPU: \d+ PID: \d+", "CPU: * PID: *", line)
             title = re.sub(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{12,16}\b", "*", title)
+            if title.startswith("Oops"):
+                title += " " + where(lines[i:i + 80])
             seen[title] = seen.get(title, 0) + 1
-            open_lines = 200
     for title, count in seen.items():
         res.fail("kernel", title, f"{count}x")
     if not seen:
@@ -222,16 +251,22 @@ def main():
         for m in re.finditer(r"^@@@ BEGIN (\d+) (\S+)\n(.*?)(?=^@@@ |\Z)"
                              r"(?:^@@@ END \1 \S+ rc=(\d+))?", text, re.S | re.M):
             rc = int(m.group(4)) if m.group(4) is not None else None
-            outputs[int(m.group(1))] = (m.group(3), rc, b)
+            outputs[int(m.group(1))] = (m.group(3), rc, b, m.group(2))
 
     if not plan:
         res.fail("guest", "the guest never reported its plan (boot failed?)")
+    for b in run["boots"]:
+        if b.get("plan_differs"):
+            res.fail("guest", f"boot {b['boot']} announced a different plan")
     kunit(res, a.tree, consoles)
     for idx, (name, _secs) in sorted(plan.items()):
         if idx not in outputs:
             res.fail(name, "(not run)")
             continue
-        text, rc, b = outputs[idx]
+        text, rc, b, began = outputs[idx]
+        if began != name:
+            res.fail(name, f"boot {b['boot']} ran '{began}' as suite {idx}: plans differ")
+            continue
         if rc is None:
             how = {"died": "(kernel died)", "suite timeout": "(hung)",
                    "run timeout": "(run timed out)"}.get(b["reason"], "(did not finish)")

@@ -64,9 +64,10 @@ for f in "${files[@]}"; do
 	o=${f%.c}.o
 	# only objects the configuration builds
 	[ -f "$obj/$o" ] || { log "static: $o is not built by $cfg, no sparse/W=1"; continue; }
-	mapfile -t out < <(kmake "$cfg" C=2 "$o" 2>&1 | grep -E "^(\.\./[^ ]*/)?$f:.*(warning|error)" |
+	mapfile -t out < <(kmake "$cfg" C=2 "$o" 2>&1 | grep -E "^([^ ]*/)?$f:.*(warning|error)" |
 		sed -E "s|^[^ ]*$f:||")
 	report sparse "$f" "${out[@]}"
+	rm -f "$obj/$o"
 	mapfile -t out < <(kmake "$cfg" W=1 "$o" 2>&1 | grep -E "(warning|error):" |
 		grep -v '^  CHECK' | sed -E "s|^[^ ]*$f:||")
 	report W=1 "$f" "${out[@]}"
