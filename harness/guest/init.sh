@@ -94,9 +94,9 @@ missing_node() {
 
 kmemleak_run() {
 	# an object is reported once it stayed unreferenced across a scan
-	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak || return 1
 	sleep 5
-	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak || return 1
 	cat /sys/kernel/debug/kmemleak
 }
 
