@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # run.sh check|demo: what `make check` and `make demo` do.
-#   check: static gates on the series' own files, then the debug kernel
-#          booted with KUnit, the selftests, the demo and v4l2-compliance;
+#   check: static gates on the series' own files (with CI=true also the
+#          compat build), then the debug kernel booted with KUnit, the
+#          selftests, the demo and v4l2-compliance;
 #   demo:  the test kernel booted with the zero-copy capture demo only.
 # Ends with report.py's closing line "N passed, N failed, N skipped".
 . "$(dirname "$0")/lib.sh"
@@ -21,6 +22,14 @@ static=
 if [ "$what" = check ]; then
 	static=$BUILD/$FLAVOR/static.txt
 	"$HARNESS/static.sh" "$cfg" >"$static"
+	# CI also builds every in-tree user of the series' headers
+	if [ "${CI:-}" = true ]; then
+		if "$HARNESS/compat.sh"; then
+			echo "PASS compat:users-of-the-series-headers" >>"$static"
+		else
+			echo "FAIL compat:users-of-the-series-headers see build/$FLAVOR/obj-compat/build.log" >>"$static"
+		fi
+	fi
 fi
 img=$("$HARNESS/initramfs.sh" "$cfg" "$what")
 run=$BUILD/$FLAVOR/run-$cfg-$what
