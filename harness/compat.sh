@@ -5,9 +5,7 @@
 # against the flavour's tree.  A compile error fails; the time is printed.
 . "$(dirname "$0")/lib.sh"
 
-"$HARNESS/base.sh"
-mkdir -p "$BUILD/$FLAVOR"
-python3 "$HARNESS/overlay.py" --base "$BASE_TREE" --tree "$TREE" --repo "$TOP" --flavor "$FLAVOR"
+prepare_tree
 obj=$BUILD/$FLAVOR/obj-compat
 frag=$HARNESS/config/compat.config
 mkdir -p "$obj"

@@ -12,9 +12,7 @@ debug) frags="$HARNESS/config/test.config $HARNESS/config/debug.config" ;;
 *) die "unknown configuration '$cfg'" ;;
 esac
 
-"$HARNESS/base.sh"
-mkdir -p "$BUILD/$FLAVOR"
-python3 "$HARNESS/overlay.py" --base "$BASE_TREE" --tree "$TREE" --repo "$TOP" --flavor "$FLAVOR"
+prepare_tree
 obj=$BUILD/$FLAVOR/obj-$cfg
 mkdir -p "$obj"
 

@@ -6,9 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 dir=${1:?usage: make kunit KUNIT_DIR=<directory with a .kunitconfig>}
-"$HARNESS/base.sh"
-mkdir -p "$BUILD/$FLAVOR"
-python3 "$HARNESS/overlay.py" --base "$BASE_TREE" --tree "$TREE" --repo "$TOP" --flavor "$FLAVOR"
+prepare_tree
 [ -f "$TREE/$dir/.kunitconfig" ] || die "$dir/.kunitconfig not found in the $FLAVOR tree"
 cd "$TREE"
 exec python3 tools/testing/kunit/kunit.py run --arch=x86_64 \

@@ -52,6 +52,14 @@ need_pkgs() {
 	fi
 }
 
+# prepare_tree: the base unpacked and the flavour's tree laid over it
+prepare_tree() {
+	"$HARNESS/base.sh"
+	mkdir -p "$BUILD/$FLAVOR"
+	python3 "$HARNESS/overlay.py" --base "$BASE_TREE" --tree "$TREE" --repo "$TOP" \
+		--flavor "$FLAVOR"
+}
+
 # kmake CFG ARGS...: run kbuild on the flavour's tree with the O= directory of
 # configuration CFG.
 kmake() {
