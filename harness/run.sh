@@ -15,9 +15,8 @@ demo) cfg=test timeout=${GUEST_TIMEOUT:-900} ;;
 *) die "usage: run.sh check|demo" ;;
 esac
 
-"$HARNESS/base.sh"
-log "flavour $FLAVOR, base Linux $(cat "$BUILD/base/VERSION")"
 obj=$("$HARNESS/kernel.sh" "$cfg")
+log "flavour $FLAVOR, base Linux $(cat "$BUILD/base/VERSION")"
 static=
 if [ "$what" = check ]; then
 	static=$BUILD/$FLAVOR/static.txt
