@@ -79,6 +79,12 @@ def load_known(path):
             parts = [p.strip() for p in line.split(" | ", 2)]
             if len(parts) != 3 or not all(parts):
                 sys.exit(f"{path}:{n}: want 'suite regex | test regex | reason'")
+            # "upstream:suite" or "series:suite" limits an entry to a flavour
+            scope = re.match(r"(upstream|series):(.*)", parts[0])
+            if scope:
+                if scope.group(1) != os.environ.get("FLAVOR", "series"):
+                    continue
+                parts[0] = scope.group(2)
             known.append(tuple(parts))
     return known
 

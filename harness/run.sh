@@ -36,5 +36,5 @@ log "$FLAVOR/$cfg: running the guest ($what)"
 python3 "$HARNESS/guest_run.py" --kernel "$obj/arch/x86/boot/bzImage" --initrd "$img" \
 	--out "$run" --timeout "$timeout" \
 	--append "console=ttyS0 panic=-1 oops=panic cma=256M@0-4G hugepages=1024 vivid.n_devs=2 vivid.allocators=0,1 vivid.cache_hints=0,1 ${GUEST_APPEND:-}"
-exec python3 "$HARNESS/report.py" "$run" --tree "$TREE" --known "$HARNESS/known-failures.txt" \
+FLAVOR=$FLAVOR exec python3 "$HARNESS/report.py" "$run" --tree "$TREE" --known "$HARNESS/known-failures.txt" \
 	--json "$run/results.json" ${static:+--static "$static"}
