@@ -1,25 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The file interface every dma-buf offers userspace, whoever exported it:
- * llseek, DMA_BUF_IOCTL_SYNC, mmap limits, naming, fdinfo, the /proc fd link,
- * poll and the sync_file import/export ioctls.  Each test runs on a buffer
- * from the system heap and on one from udmabuf.
+ * llseek, DMA_BUF_IOCTL_SYNC, mmap limits, naming, fdinfo (with the
+ * attachments of vgem when it exists), the /proc fd link, poll and epoll and
+ * the sync_file import/export ioctls.  Each test runs on a buffer from the
+ * system heap and on one from udmabuf.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <linux/dma-buf.h>
-#include <linux/dma-heap.h>
-#include <linux/udmabuf.h>
+#include <drm/drm.h>
 
 #include "../kselftest_harness.h"
+#include "dmabuf-common.h"
 
 #define BUF_PAGES 16
 
@@ -40,42 +44,6 @@ FIXTURE_VARIANT_ADD(dmabuf, system_heap) {
 FIXTURE_VARIANT_ADD(dmabuf, udmabuf) {
 	.exporter = "udmabuf",
 };
-
-static int heap_buffer(size_t size)
-{
-	struct dma_heap_allocation_data data = {
-		.len = size,
-		.fd_flags = O_RDWR | O_CLOEXEC,
-	};
-	int heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
-	int ret;
-
-	if (heap < 0)
-		return -1;
-	ret = ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data);
-	close(heap);
-	return ret ? -1 : (int)data.fd;
-}
-
-static int udmabuf_buffer(size_t size, int *memfd)
-{
-	struct udmabuf_create create = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = size };
-	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
-	int fd;
-
-	if (dev < 0)
-		return -1;
-	*memfd = memfd_create("dmabuf-file", MFD_ALLOW_SEALING);
-	if (*memfd < 0 || ftruncate(*memfd, size) ||
-	    fcntl(*memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
-		close(dev);
-		return -1;
-	}
-	create.memfd = *memfd;
-	fd = ioctl(dev, UDMABUF_CREATE, &create);
-	close(dev);
-	return fd;
-}
 
 FIXTURE_SETUP(dmabuf)
 {
@@ -191,6 +159,17 @@ TEST_F(dmabuf, mmap_stays_within_the_buffer)
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, page, PROT_READ, MAP_SHARED, self->fd,
 				   self->size));
 	EXPECT_EQ(EINVAL, errno);
+
+	/* far too long, and offsets past the end */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 1024 * self->size, PROT_READ, MAP_SHARED,
+				   self->fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page, PROT_READ, MAP_SHARED, self->fd,
+				   self->size + page));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, page, PROT_READ, MAP_SHARED, self->fd,
+				   (off_t)1 << 40));
+	EXPECT_EQ(EINVAL, errno);
 }
 
 TEST_F(dmabuf, name_shows_in_fdinfo_and_fd_link)
@@ -271,6 +250,362 @@ TEST_F(dmabuf, sync_file_export_and_import)
 	exp.flags = DMA_BUF_SYNC_READ | (1 << 2);
 	EXPECT_EQ(-1, ioctl(self->fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp));
 	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dmabuf, idle_buffer_epolls_ready)
+{
+	struct dma_buf_export_sync_file exp = { .flags = DMA_BUF_SYNC_RW, .fd = -1 };
+	struct dma_buf_import_sync_file imp = { .flags = DMA_BUF_SYNC_WRITE };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT }, out[2];
+	struct pollfd pfd = { .fd = self->fd };
+	int ep, i;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_GE(ep, 0);
+	ev.data.fd = self->fd;
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd, &ev));
+
+	/* level-triggered: ready at every wait */
+	for (i = 0; i < 3; i++) {
+		if (i == 2) {
+			/* a signalled fence recorded as a write changes nothing */
+			ASSERT_EQ(0, ioctl(self->fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp));
+			imp.fd = exp.fd;
+			ASSERT_EQ(0, ioctl(self->fd, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &imp));
+			close(exp.fd);
+		}
+		memset(out, 0, sizeof(out));
+		ASSERT_EQ(1, epoll_wait(ep, out, ARRAY_SIZE(out), 1000))
+			TH_LOG("wait %d: not ready", i);
+		EXPECT_EQ(self->fd, out[0].data.fd);
+		EXPECT_EQ((__u32)(EPOLLIN | EPOLLOUT), out[0].events);
+	}
+	close(ep);
+
+	/* each direction alone */
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 1000));
+	EXPECT_EQ(POLLIN, pfd.revents);
+	pfd.events = POLLOUT;
+	ASSERT_EQ(1, poll(&pfd, 1, 1000));
+	EXPECT_EQ(POLLOUT, pfd.revents);
+}
+
+TEST_F(dmabuf, sync_file_import_rejects_bad_input)
+{
+	struct dma_buf_export_sync_file exp = { .flags = DMA_BUF_SYNC_READ, .fd = -1 };
+	static const __u32 bad_flags[] = {
+		0, DMA_BUF_SYNC_END, DMA_BUF_SYNC_RW | (1U << 31),
+	};
+	struct dma_buf_import_sync_file imp;
+	int pipefd[2], closed, bad_fds[4];
+	unsigned int i;
+
+	ASSERT_EQ(0, ioctl(self->fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp));
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	closed = dup(pipefd[0]);
+	ASSERT_GE(closed, 0);
+	close(closed);
+
+	/* a good sync_file with bad flags */
+	for (i = 0; i < ARRAY_SIZE(bad_flags); i++) {
+		imp.flags = bad_flags[i];
+		imp.fd = exp.fd;
+		EXPECT_EQ(-1, ioctl(self->fd, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &imp))
+			TH_LOG("flags 0x%x accepted", bad_flags[i]);
+		EXPECT_EQ(EINVAL, errno);
+	}
+
+	/* good flags with fds that are no sync_file */
+	bad_fds[0] = -1;
+	bad_fds[1] = closed;
+	bad_fds[2] = pipefd[0];
+	bad_fds[3] = pipefd[1];
+	for (i = 0; i < ARRAY_SIZE(bad_fds); i++) {
+		imp.flags = DMA_BUF_SYNC_RW;
+		imp.fd = bad_fds[i];
+		EXPECT_EQ(-1, ioctl(self->fd, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &imp))
+			TH_LOG("fd %d accepted", bad_fds[i]);
+		EXPECT_EQ(EINVAL, errno);
+	}
+
+	/* the sync_file itself is still good */
+	imp.flags = DMA_BUF_SYNC_READ;
+	imp.fd = exp.fd;
+	EXPECT_EQ(0, ioctl(self->fd, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &imp));
+
+	/* export with the top bit set */
+	close(exp.fd);
+	exp.flags = DMA_BUF_SYNC_RW | (1U << 31);
+	exp.fd = -1;
+	EXPECT_EQ(-1, ioctl(self->fd, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &exp));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, exp.fd);
+
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+/*
+ * fdinfo of a dma-buf: upstream's keys, then "attachments:\t<N>" and one line
+ * per attachment, "attachment:\t<device>\tdynamic:<0|1>\tmapped:<current
+ * mappings>\tmaps:<total maps>".
+ */
+#define MAX_ATTACHMENTS 4
+
+struct attachment {
+	char dev[64];
+	long dynamic, mapped, maps;
+};
+
+struct fdinfo {
+	char text[4096];
+	long attachments;	/* -1: no such line, -2: malformed or repeated */
+	int nr;		/* attachment lines in our format */
+	int bad;	/* attachment lines not in our format */
+	struct attachment att[MAX_ATTACHMENTS];
+};
+
+/* "NAME:<decimal>" at *p, followed by END; advances *p past END. */
+static bool take_field(const char **p, const char *name, char end, long *val)
+{
+	size_t n = strlen(name);
+	char *e;
+
+	if (strncmp(*p, name, n) || (*p)[n] != ':' ||
+	    !isdigit((unsigned char)(*p)[n + 1]))
+		return false;
+	errno = 0;
+	*val = strtol(*p + n + 1, &e, 10);
+	if (errno || *e != end)
+		return false;
+	*p = e + 1;
+	return true;
+}
+
+static bool parse_attachment(const char *p, struct attachment *a)
+{
+	size_t n = strcspn(p, "\t\n");
+
+	if (!n || n >= sizeof(a->dev) || p[n] != '\t')
+		return false;
+	memcpy(a->dev, p, n);
+	a->dev[n] = '\0';
+	p += n + 1;
+	return take_field(&p, "dynamic", '\t', &a->dynamic) && a->dynamic <= 1 &&
+	       take_field(&p, "mapped", '\t', &a->mapped) &&
+	       take_field(&p, "maps", '\n', &a->maps);
+}
+
+static int read_fdinfo(int fd, struct fdinfo *info)
+{
+	char path[64], *line, *e;
+	struct attachment a;
+	ssize_t n, len = 0;
+	int f;
+
+	memset(info, 0, sizeof(*info));
+	info->attachments = -1;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -1;
+	while ((n = read(f, info->text + len, sizeof(info->text) - 1 - len)) > 0)
+		len += n;
+	close(f);
+	if (n < 0)
+		return -1;
+	info->text[len] = '\0';
+
+	for (line = info->text; *line; line = strchr(line, '\n') + 1) {
+		if (!strchr(line, '\n'))
+			break;	/* a cut line */
+		if (!strncmp(line, "attachments:", 12)) {
+			if (info->attachments != -1 || line[12] != '\t' ||
+			    !isdigit((unsigned char)line[13])) {
+				info->attachments = -2;
+				continue;
+			}
+			info->attachments = strtol(line + 13, &e, 10);
+			if (*e != '\n')
+				info->attachments = -2;
+		} else if (!strncmp(line, "attachment:", 11)) {
+			if (line[11] != '\t' || !parse_attachment(line + 12, &a))
+				info->bad++;
+			else if (info->nr < MAX_ATTACHMENTS)
+				info->att[info->nr++] = a;
+			else
+				info->nr++;
+		}
+	}
+	return 0;
+}
+
+static void expect_key(struct __test_metadata *_metadata,
+		       const struct fdinfo *info, const char *key)
+{
+	char pattern[64];
+	size_t n;
+
+	n = snprintf(pattern, sizeof(pattern), "\n%s:", key);
+	EXPECT_TRUE(!strncmp(info->text, pattern + 1, n - 1) ||
+		    strstr(info->text, pattern))
+		TH_LOG("no \"%s\" in fdinfo:\n%s", pattern + 1, info->text);
+}
+
+static void expect_upstream_keys(struct __test_metadata *_metadata,
+				 const struct fdinfo *info)
+{
+	/* procfs' own, then the dma-buf's ("mode" is ours, 6.12 lacks it) */
+	static const char * const keys[] = {
+		"pos", "flags", "mnt_id", "ino", "size", "count", "mode", "exp_name",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		expect_key(_metadata, info, keys[i]);
+}
+
+TEST_F(dmabuf, fdinfo_lists_no_attachments)
+{
+	struct dma_buf_sync sync;
+	struct fdinfo info;
+	char val[64], *p;
+
+	ASSERT_EQ(0, read_fdinfo(self->fd, &info));
+	expect_upstream_keys(_metadata, &info);
+	EXPECT_NE(NULL, strstr(info.text, "\nattachments:\t0\n"))
+		TH_LOG("fdinfo:\n%s", info.text);
+	EXPECT_EQ(0, info.attachments);
+	EXPECT_EQ(0, info.nr);
+	EXPECT_EQ(0, info.bad);
+
+	/* neither a name nor CPU access through mmap adds an attachment */
+	ASSERT_EQ(0, ioctl(self->fd, DMA_BUF_SET_NAME_B, "no-attachments"));
+	fdinfo_value(self->fd, "name", val, sizeof(val));
+	EXPECT_STREQ("no-attachments", val);
+	p = mmap(NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	sync.flags = DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW;
+	ASSERT_EQ(0, ioctl(self->fd, DMA_BUF_IOCTL_SYNC, &sync));
+	p[0] = 1;
+	ASSERT_EQ(0, read_fdinfo(self->fd, &info));
+	EXPECT_NE(NULL, strstr(info.text, "\nattachments:\t0\n"))
+		TH_LOG("fdinfo:\n%s", info.text);
+	EXPECT_EQ(0, info.nr + info.bad);
+	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW;
+	EXPECT_EQ(0, ioctl(self->fd, DMA_BUF_IOCTL_SYNC, &sync));
+	munmap(p, self->size);
+}
+
+/* An fd of the vgem device, or -1; PATH receives its node. */
+static int open_vgem(char *path, size_t len)
+{
+	struct drm_version version;
+	char name[16];
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		snprintf(path, len, "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&version, 0, sizeof(version));
+		memset(name, 0, sizeof(name));
+		version.name = name;
+		version.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &version) && !strcmp(name, "vgem"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+static int prime_import(int drm, int dmabuf, __u32 *handle)
+{
+	struct drm_prime_handle args = { .fd = dmabuf };
+	int ret;
+
+	ret = ioctl(drm, DRM_IOCTL_PRIME_FD_TO_HANDLE, &args);
+	*handle = args.handle;
+	return ret;
+}
+
+static int gem_close(int drm, __u32 handle)
+{
+	struct drm_gem_close args = { .handle = handle };
+
+	return ioctl(drm, DRM_IOCTL_GEM_CLOSE, &args);
+}
+
+TEST_F(dmabuf, fdinfo_lists_vgem_attachments)
+{
+	long count, size;
+	__u32 handle, again;
+	struct fdinfo info;
+	char path[32], val[64];
+	int vgem;
+
+	vgem = open_vgem(path, sizeof(path));
+	if (vgem < 0)
+		SKIP(return, "no vgem device");
+
+	fdinfo_value(self->fd, "count", val, sizeof(val));
+	count = strtol(val, NULL, 10);
+	EXPECT_NE(0, count);
+
+	/* vgem attaches (not dynamically) and maps once at import */
+	ASSERT_EQ(0, prime_import(vgem, self->fd, &handle))
+		TH_LOG("import into vgem: %s", strerror(errno));
+	ASSERT_EQ(0, read_fdinfo(self->fd, &info));
+	expect_upstream_keys(_metadata, &info);
+	fdinfo_value(self->fd, "size", val, sizeof(val));
+	size = strtol(val, NULL, 10);
+	EXPECT_EQ((long)self->size, size);
+	fdinfo_value(self->fd, "exp_name", val, sizeof(val));
+	EXPECT_STREQ(variant->exporter, val);
+	EXPECT_NE(NULL, strstr(info.text, "\nattachments:\t1\n"))
+		TH_LOG("fdinfo:\n%s", info.text);
+	EXPECT_EQ(0, info.bad)
+		TH_LOG("malformed attachment line in:\n%s", info.text);
+	ASSERT_EQ(1, info.nr)
+		TH_LOG("fdinfo:\n%s", info.text);
+	EXPECT_STRNE("", info.att[0].dev);
+	EXPECT_EQ(0, info.att[0].dynamic);
+	EXPECT_EQ(1, info.att[0].mapped);
+	EXPECT_EQ(1, info.att[0].maps);
+	TH_LOG("vgem attaches as \"%s\"", info.att[0].dev);
+
+	/* the same drm file imports the same dma-buf only once */
+	ASSERT_EQ(0, prime_import(vgem, self->fd, &again));
+	EXPECT_EQ(handle, again);
+	ASSERT_EQ(0, read_fdinfo(self->fd, &info));
+	EXPECT_EQ(1, info.attachments);
+	EXPECT_EQ(1, info.nr);
+
+	/* closing the handle detaches */
+	EXPECT_EQ(0, gem_close(vgem, handle));
+	ASSERT_EQ(0, read_fdinfo(self->fd, &info));
+	EXPECT_NE(NULL, strstr(info.text, "\nattachments:\t0\n"))
+		TH_LOG("fdinfo:\n%s", info.text);
+	EXPECT_EQ(0, info.nr + info.bad);
+
+	/*
+	 * So does closing the drm file with a handle still open.  (A second
+	 * drm file of the same device is not used: mapping one buffer twice
+	 * for the same device makes DMA-API debugging warn about overlapping
+	 * mappings.)
+	 */
+	ASSERT_EQ(0, prime_import(vgem, self->fd, &handle));
+	ASSERT_EQ(0, read_fdinfo(self->fd, &info));
+	EXPECT_EQ(1, info.attachments);
+	close(vgem);
+	ASSERT_EQ(0, read_fdinfo(self->fd, &info));
+	EXPECT_NE(NULL, strstr(info.text, "\nattachments:\t0\n"))
+		TH_LOG("fdinfo:\n%s", info.text);
+	EXPECT_EQ(0, info.nr + info.bad);
+	fdinfo_value(self->fd, "count", val, sizeof(val));
+	EXPECT_EQ(count, strtol(val, NULL, 10));
 }
 
 TEST_HARNESS_MAIN
