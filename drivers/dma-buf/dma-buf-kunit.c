@@ -82,8 +82,6 @@ struct dbk_exp {
 	struct sg_table *last_unmap;
 	void *vaddr;
 	void *vunmap_vaddr;
-	struct dma_fence *check_fence;
-	bool fence_signaled;
 
 	spinlock_t lock;		/* protects the three below */
 	struct list_head tables;
@@ -220,8 +218,6 @@ static int dbk_begin_cpu_op(struct dma_buf *dmabuf,
 
 	dbk_note(exp, DBK_BEGIN_CPU, dmabuf->resv);
 	exp->dir[DBK_BEGIN_CPU] = dir;
-	if (exp->check_fence)
-		exp->fence_signaled = dma_fence_is_signaled(exp->check_fence);
 	return exp->fail[DBK_BEGIN_CPU];
 }
 
@@ -1276,8 +1272,9 @@ static struct dbk_fence *dbk_fence_add(struct kunit *test,
 }
 
 /*
- * A fence of @usage signals after @delay; the exporter's begin op records
- * whether it had signalled by then, i.e. whether the core waited for it.
+ * A fence of @usage signals after a delay: short when the core must wait
+ * for it, long when it must not.  Whether it has signalled when
+ * dma_buf_begin_cpu_access() returns tells whether the core waited.
  */
 static void dbk_cpu_wait_case(struct kunit *test, enum dma_resv_usage usage,
 			      enum dma_data_direction dir, bool must_wait)
@@ -1286,13 +1283,11 @@ static void dbk_cpu_wait_case(struct kunit *test, enum dma_resv_usage usage,
 	struct dbk_fence *f = dbk_fence_add(test, exp->dmabuf, usage);
 	unsigned long delay = must_wait ? msecs_to_jiffies(20) : 5 * HZ;
 
-	exp->check_fence = &f->base;
 	schedule_delayed_work(&f->work, delay);
 	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(exp->dmabuf, dir), 0);
 	KUNIT_EXPECT_EQ(test, dbk_calls(exp, DBK_BEGIN_CPU), 1);
-	KUNIT_EXPECT_EQ(test, exp->fence_signaled, must_wait);
+	KUNIT_EXPECT_EQ(test, dma_fence_is_signaled(&f->base), must_wait);
 	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(exp->dmabuf, dir), 0);
-	exp->check_fence = NULL;
 	kunit_release_action(test, dbk_fence_cleanup, f);
 	dbk_put(test, exp);
 }

@@ -46,6 +46,86 @@
 #define CREATE_TRACE_POINTS
 #include <trace/events/dma_buf.h>
 
+/**
+ * DOC: dma buf device access
+ *
+ * How a buffer travels from its exporter to a device:
+ *
+ * 1. The exporter fills a &struct dma_buf_export_info (declared with
+ *    DEFINE_DMA_BUF_EXPORT_INFO()), calls dma_buf_export() and, to hand the
+ *    buffer to userspace, dma_buf_fd().
+ * 2. Userspace passes the fd to a driver, which looks it up with
+ *    dma_buf_get() and attaches its device with dma_buf_attach() (or
+ *    dma_buf_dynamic_attach() if it can follow moves).  Attaching tells the
+ *    exporter about the device; it does not yet fix where the memory is.
+ * 3. Before its device touches the buffer, the driver maps the attachment
+ *    with dma_buf_map_attachment() and programs the DMA addresses of the
+ *    table it gets; it gives the table back with
+ *    dma_buf_unmap_attachment().  An importer that keeps the mapping across
+ *    many transfers brackets each one with dma_buf_begin_access() and
+ *    dma_buf_end_access().
+ * 4. When done, the driver unmaps, calls dma_buf_detach() and drops its
+ *    reference with dma_buf_put().
+ *
+ * Dynamic exporters (with &dma_buf_ops.pin) may move the buffer while no
+ * static importer holds a mapping; dynamic importers are told through
+ * &dma_buf_attach_ops.move_notify.
+ */
+
+/**
+ * DOC: cpu access
+ *
+ * The CPU reaches a buffer in two ways:
+ *
+ * - From the kernel: dma_buf_vmap() gives one shared kernel mapping of the
+ *   whole buffer, counted per user; each stretch of access is bracketed by
+ *   dma_buf_begin_cpu_access() and dma_buf_end_cpu_access() (or their
+ *   _partial forms when only part of the buffer is touched).
+ * - From userspace: mmap() of the dma-buf fd, with every stretch of access
+ *   bracketed by %DMA_BUF_IOCTL_SYNC (START, then END, with the same
+ *   READ/WRITE bits), or %DMA_BUF_IOCTL_SYNC_PARTIAL for a byte range.
+ *   Drivers may also expose an imported buffer through their own mmap with
+ *   dma_buf_mmap().
+ *
+ * The brackets are where the exporter does cache maintenance for every
+ * device attached to the buffer and where the core waits for pending
+ * device work, so access outside them may see stale data on systems whose
+ * devices are not cache coherent.  A sync that fails with -EINTR or
+ * -EAGAIN is to be restarted with the same arguments.
+ */
+
+/**
+ * DOC: implicit fence polling
+ *
+ * The reservation object of a buffer records the device work pending on it.
+ * poll() on the fd reports %EPOLLIN once no write to the buffer is pending,
+ * so the CPU may read it, and %EPOLLOUT once no access at all is pending, so
+ * it may write it.  %DMA_BUF_IOCTL_EXPORT_SYNC_FILE turns the same state
+ * into a sync_file that can be waited on or handed to another driver, and
+ * %DMA_BUF_IOCTL_IMPORT_SYNC_FILE adds the fences of a sync_file to the
+ * buffer, as reads or as writes, so that implicitly synchronised users wait
+ * for work submitted with explicit fences.
+ */
+
+/**
+ * DOC: locking convention
+ *
+ * Each buffer has one lock, the ww_mutex of its reservation object
+ * (&dma_buf.resv).  Importers hold it around dma_buf_pin(),
+ * dma_buf_unpin(), dma_buf_map_attachment(), dma_buf_unmap_attachment(),
+ * dma_buf_vmap() and dma_buf_vunmap(); the _unlocked variants take it
+ * themselves.  dma_buf_attach(), dma_buf_detach(),
+ * dma_buf_begin_cpu_access(), dma_buf_end_cpu_access() and dma_buf_mmap()
+ * are called without it, because the exporter may take it inside.
+ * dma_buf_begin_access() and dma_buf_end_access() take no lock and may be
+ * called from atomic context.
+ *
+ * Exporters see the same split: &dma_buf_ops.pin, unpin, map_dma_buf,
+ * unmap_dma_buf, vmap and vunmap run under the lock, and a dynamic exporter
+ * calls dma_buf_move_notify() with it held.  attach, detach,
+ * begin_cpu_access, end_cpu_access, mmap and release run without it.
+ */
+
 static struct vfsmount *dma_buf_vfsmount;
 static const struct file_operations dma_buf_file_ops;
 
@@ -124,7 +204,7 @@ static void dma_buf_dentry_release(struct dentry *dentry)
 	dma_buf_stats_teardown(buf);
 	buf->ops->release(buf);
 
-	if (buf->resv == (struct dma_resv *)&buf[1])
+	if (buf->resv_embedded)
 		dma_resv_fini(buf->resv);
 
 	module_put(buf->owner);
@@ -264,10 +344,10 @@ static __poll_t dma_buf_fop_poll(struct file *file, poll_table *wait)
 	struct dma_buf *buf = file->private_data;
 	__poll_t ready = poll_requested_events(wait) & (EPOLLIN | EPOLLOUT);
 
+	/* Queued even for no events: epoll may ask for some later. */
+	poll_wait(file, &buf->poll, wait);
 	if (!ready)
 		return 0;
-
-	poll_wait(file, &buf->poll, wait);
 
 	dma_resv_lock(buf->resv, NULL);
 	if ((ready & EPOLLOUT) &&
@@ -432,7 +512,7 @@ static long dma_buf_ioctl_import_fence(struct dma_buf *buf,
 	struct dma_fence *in, *one;
 	enum dma_resv_usage as;
 	unsigned int count = 0;
-	int ret;
+	int ret = 0;
 
 	if (copy_from_user(&req, uarg, sizeof(req)))
 		return -EFAULT;
@@ -450,16 +530,15 @@ static long dma_buf_ioctl_import_fence(struct dma_buf *buf,
 	dma_fence_unwrap_for_each(one, &it, in)
 		count++;
 
-	ret = dma_resv_lock_interruptible(buf->resv, NULL);
-	if (ret)
-		goto out;
-	ret = dma_resv_reserve_fences(buf->resv, count);
-	if (!ret) {
-		dma_fence_unwrap_for_each(one, &it, in)
-			dma_resv_add_fence(buf->resv, one, as);
+	if (count) {
+		dma_resv_lock(buf->resv, NULL);
+		ret = dma_resv_reserve_fences(buf->resv, count);
+		if (!ret) {
+			dma_fence_unwrap_for_each(one, &it, in)
+				dma_resv_add_fence(buf->resv, one, as);
+		}
+		dma_resv_unlock(buf->resv);
 	}
-	dma_resv_unlock(buf->resv);
-out:
 	dma_fence_put(in);
 	return ret;
 }
@@ -625,6 +704,7 @@ struct dma_buf *dma_buf_export(const struct dma_buf_export_info *info)
 	if (!resv) {
 		resv = (struct dma_resv *)&buf[1];
 		dma_resv_init(resv);
+		buf->resv_embedded = true;
 	}
 	buf->resv = resv;
 
@@ -650,7 +730,7 @@ struct dma_buf *dma_buf_export(const struct dma_buf_export_info *info)
 	return buf;
 
 err_free:
-	if (buf->resv == (struct dma_resv *)&buf[1])
+	if (buf->resv_embedded)
 		dma_resv_fini(buf->resv);
 	kfree(buf);
 err_module:
@@ -835,7 +915,9 @@ static struct sg_table *dma_buf_hide_pages(struct sg_table *orig)
 	copy = kmalloc(sizeof(*copy), GFP_KERNEL);
 	if (!copy)
 		return ERR_PTR(-ENOMEM);
-	if (sg_alloc_table(&copy->sgt, orig->orig_nents, GFP_KERNEL)) {
+	memset(&copy->sgt, 0, sizeof(copy->sgt));
+	if (orig->orig_nents &&
+	    sg_alloc_table(&copy->sgt, orig->orig_nents, GFP_KERNEL)) {
 		kfree(copy);
 		return ERR_PTR(-ENOMEM);
 	}
@@ -1011,17 +1093,33 @@ struct sg_table *dma_buf_map_attachment(struct dma_buf_attachment *att,
 	sgt = buf->ops->map_dma_buf(att, dir);
 	if (!sgt)
 		sgt = ERR_PTR(-ENOMEM);
-	if (!IS_ERR(sgt)) {
-		view = dma_buf_hide_pages(sgt);
-		if (IS_ERR(view))
+	if (IS_ERR(sgt))
+		goto err_unpin;
+
+	/*
+	 * Pinning may have moved the buffer.  A dynamic importer orders its
+	 * work after the move through the reservation object; a static one
+	 * cannot, so the move must be complete before it gets the table.
+	 */
+	if (!dma_buf_attachment_is_dynamic(att)) {
+		long done = dma_resv_wait_timeout(buf->resv,
+						  DMA_RESV_USAGE_KERNEL, true,
+						  MAX_SCHEDULE_TIMEOUT);
+
+		if (done < 0) {
 			buf->ops->unmap_dma_buf(att, sgt, dir);
+			sgt = ERR_PTR(done);
+			goto err_unpin;
+		}
+	}
+
+	view = dma_buf_hide_pages(sgt);
+	if (IS_ERR(view)) {
+		buf->ops->unmap_dma_buf(att, sgt, dir);
 		sgt = view;
+		goto err_unpin;
 	}
-	if (IS_ERR(sgt)) {
-		if (dma_buf_pins_for(att))
-			buf->ops->unpin(att);
-		return sgt;
-	}
+	sgt = view;
 
 	if (buf->ops->cache_sgt_mapping) {
 		att->sgt = sgt;
@@ -1032,6 +1130,11 @@ mapped:
 	att->mapped++;
 	att->map_count++;
 	trace_dma_buf_map(att, dir);
+	return sgt;
+
+err_unpin:
+	if (dma_buf_pins_for(att))
+		buf->ops->unpin(att);
 	return sgt;
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_map_attachment, DMA_BUF);
@@ -1159,25 +1262,35 @@ static bool dma_buf_range_ok(struct dma_buf *buf, size_t offset,
 	       end <= buf->size;
 }
 
+/*
+ * The exporter gets the form of the call it implements, preferring the one
+ * the caller made: a ranged call falls back to a whole-buffer sync, and a
+ * whole-buffer call reaches an exporter that only syncs ranges as the
+ * range covering the buffer.
+ */
 static int dma_buf_cpu_begin(struct dma_buf *buf,
 			     enum dma_data_direction dir,
 			     size_t offset, size_t len, bool partial)
 {
 	const struct dma_buf_ops *ops = buf->ops;
-	int ret;
+	int ret = 0;
 
 	might_lock(&buf->resv->lock.base);
 
-	ret = dma_buf_wait_idle_for_cpu(buf, dir);
+	trace_dma_buf_begin_cpu_access(buf, dir, offset, len);
+	if (ops->begin_cpu_access_partial &&
+	    (partial || !ops->begin_cpu_access))
+		ret = ops->begin_cpu_access_partial(buf, dir, offset, len);
+	else if (ops->begin_cpu_access)
+		ret = ops->begin_cpu_access(buf, dir);
 	if (ret)
 		return ret;
 
-	trace_dma_buf_begin_cpu_access(buf, dir, offset, len);
-	if (partial && ops->begin_cpu_access_partial)
-		return ops->begin_cpu_access_partial(buf, dir, offset, len);
-	if (ops->begin_cpu_access)
-		return ops->begin_cpu_access(buf, dir);
-	return 0;
+	/*
+	 * Waited for after the exporter ran: making the buffer CPU-accessible
+	 * may itself have queued work (a migration) on the buffer.
+	 */
+	return dma_buf_wait_idle_for_cpu(buf, dir);
 }
 
 static int dma_buf_cpu_end(struct dma_buf *buf,
@@ -1189,7 +1302,7 @@ static int dma_buf_cpu_end(struct dma_buf *buf,
 	might_lock(&buf->resv->lock.base);
 
 	trace_dma_buf_end_cpu_access(buf, dir, offset, len);
-	if (partial && ops->end_cpu_access_partial)
+	if (ops->end_cpu_access_partial && (partial || !ops->end_cpu_access))
 		return ops->end_cpu_access_partial(buf, dir, offset, len);
 	if (ops->end_cpu_access)
 		return ops->end_cpu_access(buf, dir);
@@ -1202,8 +1315,8 @@ static int dma_buf_cpu_end(struct dma_buf *buf,
  * @dir: DMA_FROM_DEVICE to read, DMA_TO_DEVICE to write,
  *	DMA_BIDIRECTIONAL for both.
  *
- * Waits (interruptibly) until no device access conflicting with @dir is
- * pending, then lets the exporter make device writes visible to the CPU.
+ * Lets the exporter make device writes visible to the CPU, then waits
+ * (interruptibly) until no device access conflicting with @dir is pending.
  * Kernel users call this around CPU access through dma_buf_vmap(); for
  * userspace mmap it is %DMA_BUF_IOCTL_SYNC.  Balance with
  * dma_buf_end_cpu_access().  Must not be called with the reservation lock

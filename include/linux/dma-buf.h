@@ -50,7 +50,10 @@ struct dma_buf_attachment;
  *	ops is dynamic: it may move the buffer while it is not pinned, and
  *	tells dynamic importers with dma_buf_move_notify().  @pin keeps the
  *	storage where it is until @unpin; both run under the reservation lock.
- *	The core pins on behalf of static importers from map to unmap.
+ *	The core pins on behalf of static importers from map to unmap (6.12
+ *	pinned and mapped such attachments once, at attach time, until
+ *	detach), and before handing them the table waits for the kernel
+ *	fences of the reservation object, so a move the pin caused is done.
  * @unpin: undoes @pin.
  * @map_dma_buf: required.  Returns a scatterlist of the backing storage,
  *	already mapped for &dma_buf_attachment.dev in direction @dir (the DMA
@@ -65,9 +68,10 @@ struct dma_buf_attachment;
  *	@dir before the CPU reads or writes it through any mapping (userspace
  *	mmap via %DMA_BUF_IOCTL_SYNC, or the kernel after dma_buf_vmap()).
  *	Every attached device that wrote to the buffer must have its writes
- *	visible afterwards.  Called without the reservation lock, after the
- *	core has waited for the buffer's fences; may sleep and may fail, for
- *	example with -ERESTARTSYS.
+ *	visible afterwards.  Called without the reservation lock; the core
+ *	then waits for the buffer's fences (including any the exporter added
+ *	to make the buffer accessible).  May sleep and may fail, for example
+ *	with -ERESTARTSYS.
  * @end_cpu_access: optional.  The counterpart of @begin_cpu_access: the CPU
  *	is done and its writes must become visible to every attached device.
  * @mmap: optional.  Maps the buffer into a userspace vma.  The core has
@@ -92,7 +96,9 @@ struct dma_buf_attachment;
  * @begin_cpu_access_partial: optional, an extension of this kernel.  Like
  *	@begin_cpu_access for the byte range [@offset, @offset + @len) only,
  *	which the core has checked to lie inside the buffer and to be
- *	non-empty.  Exporters without it get @begin_cpu_access instead.
+ *	non-empty.  Exporters without it get @begin_cpu_access instead;
+ *	exporters with only this form get whole-buffer calls as the range
+ *	covering the buffer.
  * @end_cpu_access_partial: optional; the range form of @end_cpu_access.
  */
 struct dma_buf_ops {
@@ -152,6 +158,8 @@ struct dma_buf_ops {
  * @cb_in: fence callback state of a poll() for reading.
  * @cb_out: fence callback state of a poll() for writing.
  * @sysfs_entry: the buffer's directory under /sys/kernel/dmabuf/buffers.
+ * @resv_embedded: @resv was allocated with the buffer, not supplied by the
+ *	exporter, and is finalised with it.
  *
  * Importers read @size, @file, @priv (exporters only), @resv and @ops; every
  * other field belongs to the core.
@@ -191,6 +199,7 @@ struct dma_buf {
 		struct dma_buf *dmabuf;
 	} *sysfs_entry;
 #endif
+	bool resv_embedded;
 };
 
 /**

@@ -13,6 +13,12 @@
 #include <linux/dma-buf.h>
 #include <linux/tracepoint.h>
 
+/* Let tools that read the binary records decode the directions. */
+TRACE_DEFINE_ENUM(DMA_BIDIRECTIONAL);
+TRACE_DEFINE_ENUM(DMA_TO_DEVICE);
+TRACE_DEFINE_ENUM(DMA_FROM_DEVICE);
+TRACE_DEFINE_ENUM(DMA_NONE);
+
 #define dma_buf_show_dir(dir)					\
 	__print_symbolic(dir,					\
 			 { DMA_BIDIRECTIONAL, "bidirectional" },	\
