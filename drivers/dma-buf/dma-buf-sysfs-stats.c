@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/*
- * Per-buffer sysfs directories (CONFIG_DMABUF_SYSFS_STATS).
+/**
+ * DOC: overview
+ *
+ * With CONFIG_DMABUF_SYSFS_STATS every live dma-buf has a directory
  *
  *	/sys/kernel/dmabuf/buffers/<inode number>/size
  *	/sys/kernel/dmabuf/buffers/<inode number>/exporter_name
  *
- * The directories come and go with the buffers.  They are created silently:
- * a uevent per buffer would flood userspace on systems that allocate
- * buffers per frame.
+ * holding its size in bytes and the name of its exporter.  The inode number
+ * is the one fstat() reports for the buffer's fds and fdinfo shows as ino.
+ * The directories come and go with the buffers and are created without
+ * uevents: a uevent per buffer would flood userspace on systems that
+ * allocate buffers per frame.  The interface is deprecated; fdinfo and the
+ * debugfs file dma_buf/bufinfo give the same information on demand.
  */
 
 #include <linux/dma-buf.h>
