@@ -1,19 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Buffers for the dma-buf selftests: one from the system heap and one from
- * udmabuf over a sealed memfd.  Both return a dma-buf fd, or -1 with errno
- * set.
+ * Shared by the dma-buf selftests: buffers from the system heap and from
+ * udmabuf over a sealed memfd (both return a dma-buf fd, or -1 with errno
+ * set), the vgem device as importer and exporter, and fdinfo lookups.
  */
 #ifndef DMABUF_COMMON_H
 #define DMABUF_COMMON_H
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
+#include <drm/drm.h>
 
 static inline int heap_buffer(size_t size)
 {
@@ -57,6 +60,68 @@ static inline int udmabuf_buffer(size_t size, int *memfd)
 	close(dev);
 	errno = err;
 	return fd;
+}
+
+/* An fd of the vgem device, or -1; PATH receives its node. */
+static inline int open_vgem(char *path, size_t len)
+{
+	struct drm_version version;
+	char name[16];
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		snprintf(path, len, "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&version, 0, sizeof(version));
+		memset(name, 0, sizeof(name));
+		version.name = name;
+		version.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &version) && !strcmp(name, "vgem"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+static inline int prime_import(int drm, int dmabuf, __u32 *handle)
+{
+	struct drm_prime_handle args = { .fd = dmabuf };
+	int ret;
+
+	ret = ioctl(drm, DRM_IOCTL_PRIME_FD_TO_HANDLE, &args);
+	*handle = args.handle;
+	return ret;
+}
+
+static inline int gem_close(int drm, __u32 handle)
+{
+	struct drm_gem_close args = { .handle = handle };
+
+	return ioctl(drm, DRM_IOCTL_GEM_CLOSE, &args);
+}
+
+/* The value of KEY in the fdinfo of FD, or an empty string. */
+static inline void fdinfo_value(int fd, const char *key, char *val, size_t len)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	FILE *f;
+
+	val[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			snprintf(val, len, "%s", line + klen + 1 + strspn(line + klen + 1, " \t"));
+			val[strcspn(val, "\n")] = '\0';
+			break;
+		}
+	}
+	fclose(f);
 }
 
 #endif

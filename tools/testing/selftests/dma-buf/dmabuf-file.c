@@ -65,28 +65,6 @@ FIXTURE_TEARDOWN(dmabuf)
 		close(self->memfd);
 }
 
-/* The value of KEY in the fdinfo of FD, or an empty string. */
-static void fdinfo_value(int fd, const char *key, char *val, size_t len)
-{
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	FILE *f;
-
-	val[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			snprintf(val, len, "%s", line + klen + 1 + strspn(line + klen + 1, " \t"));
-			val[strcspn(val, "\n")] = '\0';
-			break;
-		}
-	}
-	fclose(f);
-}
-
 TEST_F(dmabuf, seek_reports_size_only)
 {
 	EXPECT_EQ((off_t)self->size, lseek(self->fd, 0, SEEK_END));
@@ -496,46 +474,6 @@ TEST_F(dmabuf, fdinfo_lists_no_attachments)
 	sync.flags = DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW;
 	EXPECT_EQ(0, ioctl(self->fd, DMA_BUF_IOCTL_SYNC, &sync));
 	munmap(p, self->size);
-}
-
-/* An fd of the vgem device, or -1; PATH receives its node. */
-static int open_vgem(char *path, size_t len)
-{
-	struct drm_version version;
-	char name[16];
-	int i, fd;
-
-	for (i = 0; i < 16; i++) {
-		snprintf(path, len, "/dev/dri/card%d", i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		memset(&version, 0, sizeof(version));
-		memset(name, 0, sizeof(name));
-		version.name = name;
-		version.name_len = sizeof(name) - 1;
-		if (!ioctl(fd, DRM_IOCTL_VERSION, &version) && !strcmp(name, "vgem"))
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
-
-static int prime_import(int drm, int dmabuf, __u32 *handle)
-{
-	struct drm_prime_handle args = { .fd = dmabuf };
-	int ret;
-
-	ret = ioctl(drm, DRM_IOCTL_PRIME_FD_TO_HANDLE, &args);
-	*handle = args.handle;
-	return ret;
-}
-
-static int gem_close(int drm, __u32 handle)
-{
-	struct drm_gem_close args = { .handle = handle };
-
-	return ioctl(drm, DRM_IOCTL_GEM_CLOSE, &args);
 }
 
 TEST_F(dmabuf, fdinfo_lists_vgem_attachments)
