@@ -6,13 +6,14 @@
 FLAVOR ?= series
 export FLAVOR
 
-.PHONY: help demo check compat kunit clean distclean
+.PHONY: help demo check compat kunit bench clean distclean
 
 help:
 	@echo "make demo     build, boot and run the zero-copy capture demo"
 	@echo "make check    static gates + debug kernel: KUnit, selftests, v4l2-compliance"
 	@echo "make compat   compile every in-tree user of the series' headers"
 	@echo "make kunit KUNIT_DIR=<dir with .kunitconfig>   one KUnit suite via kunit.py"
+	@echo "make bench    both flavours booted alternately: medians and series/upstream ratios"
 	@echo "FLAVOR=upstream runs any of them on the unmodified base"
 
 demo:
@@ -26,6 +27,9 @@ compat:
 
 kunit:
 	@harness/kunit.sh $(KUNIT_DIR)
+
+bench:
+	@harness/bench.sh
 
 clean:
 	rm -rf build/$(FLAVOR)

@@ -21,6 +21,8 @@ echo "MODE=$mode" >"$stage/etc/guest.conf"
 # Userspace programs are built statically against this kernel's uapi headers.
 gcc -static -O2 -Wall -Wextra -Werror -isystem "$hdr" \
 	-o "$stage/usr/bin/capture-demo" "$HARNESS/guest/capture-demo.c"
+gcc -static -O2 -Wall -Wextra -Werror -isystem "$hdr" \
+	-o "$stage/usr/bin/bench-heaps" "$HARNESS/guest/bench-heaps.c"
 
 if [ "$mode" = check ]; then
 	# The selftests of the flavour's tree, through their own Makefiles.

@@ -110,6 +110,9 @@ case "$MODE" in
 demo)
 	plan demo 300 "capture-demo -n 120"
 	;;
+bench)
+	plan bench-heaps 1500 "bench-heaps"
+	;;
 check)
 	for t in /usr/lib/selftests/*; do
 		plan "selftest/${t##*/}" 600 "$t"

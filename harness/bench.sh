@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# bench.sh: what `make bench` does.  Builds the test kernel of both
+# flavours, boots them alternately (upstream, series, upstream, ...) for
+# BENCH_ROUNDS rounds in each guest setting (plain, and swiotlb=force where
+# every streaming mapping bounces), runs the same benchmark programs in each
+# boot, and hands the BENCH lines to bench_report.py, which prints medians
+# and series/upstream ratios and writes build/bench/bench.json and
+# build/bench/bench.png.
+. "$(dirname "$0")/lib.sh"
+
+need_pkgs gnuplot-nox
+rounds=${BENCH_ROUNDS:-3}
+settings=${BENCH_SETTINGS:-"plain swiotlb"}
+out=$BUILD/bench
+rm -rf "$out"
+mkdir -p "$out"
+
+declare -A kernel initrd
+for f in upstream series; do
+	obj=$(FLAVOR=$f "$HARNESS/kernel.sh" test)
+	kernel[$f]=$obj/arch/x86/boot/bzImage
+	initrd[$f]=$(FLAVOR=$f "$HARNESS/initramfs.sh" test bench)
+done
+
+base="console=ttyS0 panic=-1 oops=panic cma=256M@0-4G hugepages=1024 udmabuf.size_limit_mb=512"
+for s in $settings; do
+	case "$s" in
+	plain) append=$base ;;
+	swiotlb) append="$base swiotlb=force" ;;
+	*) die "unknown bench setting '$s'" ;;
+	esac
+	for r in $(seq 1 "$rounds"); do
+		for f in upstream series; do
+			run=$out/$s/$f-$r
+			mkdir -p "$out/$s"
+			log "bench: $s, round $r/$rounds, $f"
+			python3 "$HARNESS/guest_run.py" --kernel "${kernel[$f]}" \
+				--initrd "${initrd[$f]}" --out "$run" \
+				--timeout "${BENCH_TIMEOUT:-1800}" --append "$append" \
+				>"$run.log" 2>&1 || die "bench guest failed: $run.log"
+		done
+	done
+done
+
+exec python3 "$HARNESS/bench_report.py" "$out"
