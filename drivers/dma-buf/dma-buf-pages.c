@@ -50,6 +50,35 @@ void dma_buf_pages_init(struct dma_buf_pages *bp, struct page **pages,
 EXPORT_SYMBOL_NS_GPL(dma_buf_pages_init, DMA_BUF);
 
 /**
+ * dma_buf_pages_export - set up the helper state and export the buffer
+ * @bp: embedded in the exporter's buffer object.
+ * @pages: the buffer's pages, as for dma_buf_pages_init().
+ * @nr_pages: entries in @pages.
+ * @info: the exporter's name, owner, ops and file flags; size and priv are
+ *	filled in here (priv points at @bp).
+ *
+ * Return: the new dma-buf, whose release op now owns the buffer, or an
+ * ERR_PTR; on error @bp is torn down again and the pages are still the
+ * caller's to free.
+ */
+struct dma_buf *dma_buf_pages_export(struct dma_buf_pages *bp,
+				     struct page **pages, pgoff_t nr_pages,
+				     struct dma_buf_export_info *info)
+{
+	struct dma_buf *dmabuf;
+
+	dma_buf_pages_init(bp, pages, nr_pages);
+	info->size = (size_t)nr_pages << PAGE_SHIFT;
+	info->priv = bp;
+
+	dmabuf = dma_buf_export(info);
+	if (IS_ERR(dmabuf))
+		dma_buf_pages_fini(bp);
+	return dmabuf;
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_pages_export, DMA_BUF);
+
+/**
  * dma_buf_pages_fini - tear the helper state down
  * @bp: the state; the buffer has no attachments or kernel mapping left.
  *

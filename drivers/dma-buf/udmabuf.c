@@ -258,16 +258,12 @@ static long udmabuf_create(const struct udmabuf_create_item *items,
 			goto err_free;
 	}
 
-	dma_buf_pages_init(&buf->dbp, buf->pages, buf->nr_pages);
 	exp_info.ops = &udmabuf_buf_ops;
-	exp_info.size = (size_t)buf->nr_pages << PAGE_SHIFT;
 	exp_info.flags = O_RDWR;
-	exp_info.priv = &buf->dbp;
-
-	dmabuf = dma_buf_export(&exp_info);
+	dmabuf = dma_buf_pages_export(&buf->dbp, buf->pages, buf->nr_pages,
+				      &exp_info);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
-		dma_buf_pages_fini(&buf->dbp);
 		goto err_free;
 	}
 

@@ -15,9 +15,9 @@
  * - attachment-level access for importers that keep their mapping;
  * - mmap of the pages and one shared kernel mapping.
  *
- * An exporter embeds &struct dma_buf_pages in its buffer object, points
- * &dma_buf.priv at it, and uses DMA_BUF_PAGES_OPS in its &dma_buf_ops next
- * to its own release op.
+ * An exporter embeds &struct dma_buf_pages in its buffer object, exports
+ * with dma_buf_pages_export() (which points &dma_buf.priv at it), and uses
+ * DMA_BUF_PAGES_OPS in its &dma_buf_ops next to its own release op.
  */
 #ifndef __DMA_BUF_PAGES_H__
 #define __DMA_BUF_PAGES_H__
@@ -75,6 +75,9 @@ struct dma_buf_pages_attachment {
 void dma_buf_pages_init(struct dma_buf_pages *bp, struct page **pages,
 			pgoff_t nr_pages);
 void dma_buf_pages_fini(struct dma_buf_pages *bp);
+struct dma_buf *dma_buf_pages_export(struct dma_buf_pages *bp,
+				     struct page **pages, pgoff_t nr_pages,
+				     struct dma_buf_export_info *info);
 
 int dma_buf_pages_attach(struct dma_buf *dmabuf,
 			 struct dma_buf_attachment *attach);

@@ -84,31 +84,13 @@ static int cma_heap_get_range(struct cma_heap_buf *buf, struct cma *area,
 	return 0;
 }
 
-/* Hand the buffer to the dma-buf core; on failure @buf is intact. */
-static struct dma_buf *cma_heap_export(struct dma_heap *heap,
-				       struct cma_heap_buf *buf, u32 fd_flags)
-{
-	struct dma_buf_export_info info = {
-		.exp_name = dma_heap_get_name(heap),
-		.owner = THIS_MODULE,
-		.ops = &cma_heap_dmabuf_ops,
-		.size = (size_t)buf->bp.nr_pages << PAGE_SHIFT,
-		.flags = fd_flags,
-		.priv = &buf->bp,
-	};
-	struct dma_buf *dmabuf = dma_buf_export(&info);
-
-	if (IS_ERR(dmabuf))
-		dma_buf_pages_fini(&buf->bp);
-	return dmabuf;
-}
-
 static struct dma_buf *cma_heap_alloc(struct dma_heap *heap,
 				      unsigned long len,
 				      u32 fd_flags, u64 heap_flags)
 {
 	struct cma *area = dma_heap_get_drvdata(heap);
 	pgoff_t count = PAGE_ALIGN(len) >> PAGE_SHIFT;
+	DEFINE_DMA_BUF_EXPORT_INFO(info);
 	struct cma_heap_buf *buf;
 	struct dma_buf *dmabuf;
 	struct page **pages;
@@ -125,8 +107,10 @@ static struct dma_buf *cma_heap_alloc(struct dma_heap *heap,
 	if (err)
 		goto out_free;
 
-	dma_buf_pages_init(&buf->bp, pages, count);
-	dmabuf = cma_heap_export(heap, buf, fd_flags);
+	info.exp_name = dma_heap_get_name(heap);
+	info.ops = &cma_heap_dmabuf_ops;
+	info.flags = fd_flags;
+	dmabuf = dma_buf_pages_export(&buf->bp, pages, count, &info);
 	if (!IS_ERR(dmabuf))
 		return dmabuf;
 
