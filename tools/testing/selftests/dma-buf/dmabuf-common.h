@@ -62,6 +62,20 @@ static inline int udmabuf_buffer(size_t size, int *memfd)
 	return fd;
 }
 
+/*
+ * A buffer of @size bytes from the exporter a test variant names: "system"
+ * (the system heap) or "udmabuf" (*memfd is then its backing memfd, else
+ * -1; the caller closes it).
+ */
+static inline int exporter_buffer(const char *exporter, size_t size,
+				  int *memfd)
+{
+	*memfd = -1;
+	if (!strcmp(exporter, "system"))
+		return heap_buffer(size);
+	return udmabuf_buffer(size, memfd);
+}
+
 /* An fd of the vgem device, or -1; PATH receives its node. */
 static inline int open_vgem(char *path, size_t len)
 {

@@ -48,11 +48,7 @@ FIXTURE_VARIANT_ADD(dmabuf, udmabuf) {
 FIXTURE_SETUP(dmabuf)
 {
 	self->size = BUF_PAGES * getpagesize();
-	self->memfd = -1;
-	if (!strcmp(variant->exporter, "system"))
-		self->fd = heap_buffer(self->size);
-	else
-		self->fd = udmabuf_buffer(self->size, &self->memfd);
+	self->fd = exporter_buffer(variant->exporter, self->size, &self->memfd);
 	if (self->fd < 0)
 		SKIP(return, "no %s exporter: %s", variant->exporter, strerror(errno));
 }

@@ -45,11 +45,7 @@ FIXTURE_SETUP(dmabuf)
 {
 	self->page = getpagesize();
 	self->size = BUF_PAGES * self->page;
-	self->memfd = -1;
-	if (!strcmp(variant->exporter, "system"))
-		self->fd = heap_buffer(self->size);
-	else
-		self->fd = udmabuf_buffer(self->size, &self->memfd);
+	self->fd = exporter_buffer(variant->exporter, self->size, &self->memfd);
 	if (self->fd < 0)
 		SKIP(return, "no %s exporter: %s", variant->exporter, strerror(errno));
 }
