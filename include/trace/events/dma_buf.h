@@ -27,131 +27,86 @@ TRACE_DEFINE_ENUM(DMA_NONE);
 			 { DMA_NONE, "none" })
 
 DECLARE_EVENT_CLASS(dma_buf_buffer,
-	TP_PROTO(struct dma_buf *dmabuf),
-	TP_ARGS(dmabuf),
-	TP_STRUCT__entry(
-		__field(unsigned long, ino)
-		__field(size_t, size)
-		__string(exp_name, dmabuf->exp_name)
-	),
-	TP_fast_assign(
-		__entry->ino = file_inode(dmabuf->file)->i_ino;
-		__entry->size = dmabuf->size;
-		__assign_str(exp_name);
-	),
-	TP_printk("ino=%lu size=%zu exporter=%s",
-		  __entry->ino, __entry->size, __get_str(exp_name))
-);
+		    TP_PROTO(struct dma_buf *dmabuf),
+		    TP_ARGS(dmabuf),
+		    TP_STRUCT__entry(__field(unsigned long, ino)
+				     __field(size_t, size)
+				     __string(exp_name, dmabuf->exp_name)),
+		    TP_fast_assign(__entry->ino = file_inode(dmabuf->file)->i_ino;
+				   __entry->size = dmabuf->size;
+				   __assign_str(exp_name);),
+		    TP_printk("ino=%lu size=%zu exporter=%s",
+			      __entry->ino, __entry->size, __get_str(exp_name)));
 
 DEFINE_EVENT(dma_buf_buffer, dma_buf_export,
-	TP_PROTO(struct dma_buf *dmabuf),
-	TP_ARGS(dmabuf)
-);
-
+	     TP_PROTO(struct dma_buf *dmabuf), TP_ARGS(dmabuf));
 DEFINE_EVENT(dma_buf_buffer, dma_buf_release,
-	TP_PROTO(struct dma_buf *dmabuf),
-	TP_ARGS(dmabuf)
-);
+	     TP_PROTO(struct dma_buf *dmabuf), TP_ARGS(dmabuf));
 
 DECLARE_EVENT_CLASS(dma_buf_device,
-	TP_PROTO(struct dma_buf_attachment *attach,
-		 enum dma_data_direction dir),
-	TP_ARGS(attach, dir),
-	TP_STRUCT__entry(
-		__field(unsigned long, ino)
-		__field(size_t, size)
-		__string(exp_name, attach->dmabuf->exp_name)
-		__string(dev, dev_name(attach->dev))
-		__field(bool, dynamic)
-		__field(int, dir)
-	),
-	TP_fast_assign(
-		__entry->ino = file_inode(attach->dmabuf->file)->i_ino;
-		__entry->size = attach->dmabuf->size;
-		__assign_str(exp_name);
-		__assign_str(dev);
-		__entry->dynamic = dma_buf_attachment_is_dynamic(attach);
-		__entry->dir = dir;
-	),
-	TP_printk("ino=%lu size=%zu exporter=%s dev=%s dynamic=%d dir=%s",
-		  __entry->ino, __entry->size, __get_str(exp_name),
-		  __get_str(dev), __entry->dynamic,
-		  dma_buf_show_dir(__entry->dir))
-);
+		    TP_PROTO(struct dma_buf_attachment *attach,
+			     enum dma_data_direction dir),
+		    TP_ARGS(attach, dir),
+		    TP_STRUCT__entry(__field(unsigned long, ino)
+				     __field(size_t, size)
+				     __string(exp_name, attach->dmabuf->exp_name)
+				     __string(dev, dev_name(attach->dev))
+				     __field(bool, dynamic)
+				     __field(int, dir)),
+		    TP_fast_assign(__entry->ino = file_inode(attach->dmabuf->file)->i_ino;
+				   __entry->size = attach->dmabuf->size;
+				   __assign_str(exp_name);
+				   __assign_str(dev);
+				   __entry->dynamic = dma_buf_attachment_is_dynamic(attach);
+				   __entry->dir = dir;),
+		    TP_printk("ino=%lu size=%zu exporter=%s dev=%s dynamic=%d dir=%s",
+			      __entry->ino, __entry->size, __get_str(exp_name),
+			      __get_str(dev), __entry->dynamic,
+			      dma_buf_show_dir(__entry->dir)));
 
-DEFINE_EVENT(dma_buf_device, dma_buf_attach,
-	TP_PROTO(struct dma_buf_attachment *attach,
-		 enum dma_data_direction dir),
-	TP_ARGS(attach, dir)
-);
+/* The events of one attachment share the class's arguments. */
+#define DMA_BUF_DEVICE_EVENT(name)					\
+	DEFINE_EVENT(dma_buf_device, name,				\
+		     TP_PROTO(struct dma_buf_attachment *attach,	\
+			      enum dma_data_direction dir),		\
+		     TP_ARGS(attach, dir))
 
-DEFINE_EVENT(dma_buf_device, dma_buf_detach,
-	TP_PROTO(struct dma_buf_attachment *attach,
-		 enum dma_data_direction dir),
-	TP_ARGS(attach, dir)
-);
-
-DEFINE_EVENT(dma_buf_device, dma_buf_map,
-	TP_PROTO(struct dma_buf_attachment *attach,
-		 enum dma_data_direction dir),
-	TP_ARGS(attach, dir)
-);
-
-DEFINE_EVENT(dma_buf_device, dma_buf_unmap,
-	TP_PROTO(struct dma_buf_attachment *attach,
-		 enum dma_data_direction dir),
-	TP_ARGS(attach, dir)
-);
-
-DEFINE_EVENT(dma_buf_device, dma_buf_begin_access,
-	TP_PROTO(struct dma_buf_attachment *attach,
-		 enum dma_data_direction dir),
-	TP_ARGS(attach, dir)
-);
-
-DEFINE_EVENT(dma_buf_device, dma_buf_end_access,
-	TP_PROTO(struct dma_buf_attachment *attach,
-		 enum dma_data_direction dir),
-	TP_ARGS(attach, dir)
-);
+DMA_BUF_DEVICE_EVENT(dma_buf_attach);
+DMA_BUF_DEVICE_EVENT(dma_buf_detach);
+DMA_BUF_DEVICE_EVENT(dma_buf_map);
+DMA_BUF_DEVICE_EVENT(dma_buf_unmap);
+DMA_BUF_DEVICE_EVENT(dma_buf_begin_access);
+DMA_BUF_DEVICE_EVENT(dma_buf_end_access);
 
 DECLARE_EVENT_CLASS(dma_buf_cpu,
-	TP_PROTO(struct dma_buf *dmabuf, enum dma_data_direction dir,
-		 size_t offset, size_t len),
-	TP_ARGS(dmabuf, dir, offset, len),
-	TP_STRUCT__entry(
-		__field(unsigned long, ino)
-		__field(size_t, size)
-		__string(exp_name, dmabuf->exp_name)
-		__field(int, dir)
-		__field(size_t, offset)
-		__field(size_t, len)
-	),
-	TP_fast_assign(
-		__entry->ino = file_inode(dmabuf->file)->i_ino;
-		__entry->size = dmabuf->size;
-		__assign_str(exp_name);
-		__entry->dir = dir;
-		__entry->offset = offset;
-		__entry->len = len;
-	),
-	TP_printk("ino=%lu size=%zu exporter=%s dir=%s range=%zu+%zu",
-		  __entry->ino, __entry->size, __get_str(exp_name),
-		  dma_buf_show_dir(__entry->dir), __entry->offset,
-		  __entry->len)
-);
+		    TP_PROTO(struct dma_buf *dmabuf, enum dma_data_direction dir,
+			     size_t offset, size_t len),
+		    TP_ARGS(dmabuf, dir, offset, len),
+		    TP_STRUCT__entry(__field(unsigned long, ino)
+				     __field(size_t, size)
+				     __string(exp_name, dmabuf->exp_name)
+				     __field(int, dir)
+				     __field(size_t, offset)
+				     __field(size_t, len)),
+		    TP_fast_assign(__entry->ino = file_inode(dmabuf->file)->i_ino;
+				   __entry->size = dmabuf->size;
+				   __assign_str(exp_name);
+				   __entry->dir = dir;
+				   __entry->offset = offset;
+				   __entry->len = len;),
+		    TP_printk("ino=%lu size=%zu exporter=%s dir=%s range=%zu+%zu",
+			      __entry->ino, __entry->size, __get_str(exp_name),
+			      dma_buf_show_dir(__entry->dir), __entry->offset,
+			      __entry->len));
 
 DEFINE_EVENT(dma_buf_cpu, dma_buf_begin_cpu_access,
-	TP_PROTO(struct dma_buf *dmabuf, enum dma_data_direction dir,
-		 size_t offset, size_t len),
-	TP_ARGS(dmabuf, dir, offset, len)
-);
-
+	     TP_PROTO(struct dma_buf *dmabuf, enum dma_data_direction dir,
+		      size_t offset, size_t len),
+	     TP_ARGS(dmabuf, dir, offset, len));
 DEFINE_EVENT(dma_buf_cpu, dma_buf_end_cpu_access,
-	TP_PROTO(struct dma_buf *dmabuf, enum dma_data_direction dir,
-		 size_t offset, size_t len),
-	TP_ARGS(dmabuf, dir, offset, len)
-);
+	     TP_PROTO(struct dma_buf *dmabuf, enum dma_data_direction dir,
+		      size_t offset, size_t len),
+	     TP_ARGS(dmabuf, dir, offset, len));
 
 #endif /* _TRACE_DMA_BUF_H */
 
