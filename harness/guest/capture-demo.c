@@ -171,11 +171,21 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "d:n:b:w:h:")) != -1) {
 		switch (opt) {
-		case 'd': snprintf(dev, sizeof(dev), "%s", optarg); break;
-		case 'n': frames = atoi(optarg); break;
-		case 'b': nbufs = atoi(optarg); break;
-		case 'w': w = atoi(optarg); break;
-		case 'h': h = atoi(optarg); break;
+		case 'd':
+			snprintf(dev, sizeof(dev), "%s", optarg);
+			break;
+		case 'n':
+			frames = atoi(optarg);
+			break;
+		case 'b':
+			nbufs = atoi(optarg);
+			break;
+		case 'w':
+			w = atoi(optarg);
+			break;
+		case 'h':
+			h = atoi(optarg);
+			break;
 		default:
 			fprintf(stderr, "usage: %s [-d dev] [-n frames] [-b buffers] [-w W -h H]\n",
 				argv[0]);
