@@ -17,10 +17,9 @@
  * missing or misdirected sync leaves stale data behind.  The tests play
  * the device by reading and writing that copy.
  *
- * DMA-API debugging (CONFIG_DMA_API_DEBUG) reports two device-writable
- * mappings of the same memory as an error, although sharing a buffer
- * between devices is what dma-buf is for; the cases that need more than
- * one such mapping at once are skipped under it.
+ * Several device-writable mappings of the same pages exist at once in some
+ * cases; they also run under DMA-API debugging, which accepts such
+ * overlaps because the helper maps without the CPU sync and syncs itself.
  */
 
 #include <kunit/device.h>
@@ -833,18 +832,6 @@ static const struct dbpt_set dbpt_same_dev_sets[] = {
 
 KUNIT_ARRAY_PARAM_DESC(dbpt_same_dev_sets, dbpt_same_dev_sets, name);
 
-/* See the top comment. */
-static void dbpt_skip_overlap(struct kunit *test, const struct dbpt_set *set)
-{
-	unsigned int i, writable = 0;
-
-	for (i = 0; i < set->nr; i++)
-		if (set->dir[i] != DMA_TO_DEVICE)
-			writable++;
-	if (writable > 1 && IS_ENABLED(CONFIG_DMA_API_DEBUG))
-		kunit_skip(test, "DMA-API debugging rejects overlapping device-writable mappings");
-}
-
 static void dma_buf_pages_test_sync_no_attachments(struct kunit *test)
 {
 	struct device *dev = dbpt_device(test, "dev0", 64, SZ_64K);
@@ -969,7 +956,6 @@ static void dma_buf_pages_test_sync_direct(struct kunit *test)
 	struct dbpt_buf *buf;
 	unsigned int i, j;
 
-	dbpt_skip_overlap(test, set);
 	for (i = 0; i < set->nr; i++)
 		dev[i] = dbpt_device(test, dbpt_names[i], 64, SZ_64K);
 	if (is_swiotlb_force_bounce(dev[0]))
@@ -1017,7 +1003,6 @@ static void dma_buf_pages_test_sync_bounce(struct kunit *test)
 	struct dbpt_buf *buf;
 	unsigned int i;
 
-	dbpt_skip_overlap(test, set);
 	for (i = 0; i < set->nr; i++)
 		dev[i] = dbpt_bounce_device(test, dbpt_names[i], SZ_64K);
 	buf = dbpt_buf_create(test, dbpt_layout, ARRAY_SIZE(dbpt_layout),
@@ -1054,7 +1039,6 @@ static void dma_buf_pages_test_sync_bounce_same_device(struct kunit *test)
 	unsigned int i;
 	u8 *want;
 
-	dbpt_skip_overlap(test, set);
 	dev = dbpt_bounce_device(test, "dev0", SZ_64K);
 	buf = dbpt_buf_create(test, dbpt_layout, ARRAY_SIZE(dbpt_layout),
 			      dbpt_need_high(dev));

@@ -196,10 +196,18 @@ struct sg_table *dma_buf_pages_map(struct dma_buf_attachment *attach,
 	if (a->mapped)
 		return ERR_PTR(-EBUSY);
 
-	ret = dma_map_sgtable(a->dev, &a->sgt, dir, 0);
+	/*
+	 * Other attachments may map the same pages for writing at the same
+	 * time.  DMA-API debugging accepts overlapping mappings only from
+	 * callers that do their own CPU syncs, which this helper does: map
+	 * without the sync and sync the new mapping for the device here.
+	 */
+	ret = dma_map_sgtable(a->dev, &a->sgt, dir, DMA_ATTR_SKIP_CPU_SYNC);
 	if (ret)
 		return ERR_PTR(ret);
 	need_sync = dbp_mapping_needs_sync(a);
+	if (need_sync)
+		dma_sync_sgtable_for_device(a->dev, &a->sgt, dir);
 
 	mutex_lock(&bp->lock);
 	a->dir = dir;
