@@ -241,20 +241,27 @@ void dma_buf_pages_unmap(struct dma_buf_attachment *attach,
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_pages_unmap, DMA_BUF);
 
-/* Sync [offset, offset + len) of one mapping, walking its DMA segments. */
-static void dbp_sync(struct dma_buf_pages_attachment *a, size_t offset,
-		     size_t len, bool for_cpu)
+/**
+ * dma_buf_pages_sync_range - sync a byte range of a mapped table
+ * @dev: the device the table is mapped for.
+ * @sgt: the mapped table.
+ * @dir: the direction it was mapped with.
+ * @offset: start of the range, in bytes from the start of the mapping.
+ * @len: length of the range.
+ * @for_cpu: sync for the CPU, else for @dev.
+ *
+ * Walks the DMA segments of @sgt and syncs the part of each that overlaps
+ * the range, so a small range of a large buffer costs only what it covers.
+ */
+void dma_buf_pages_sync_range(struct device *dev, struct sg_table *sgt,
+			      enum dma_data_direction dir, size_t offset,
+			      size_t len, bool for_cpu)
 {
 	size_t end = offset + len, pos = 0;
 	struct scatterlist *sg;
 	unsigned int i;
 
-	if (for_cpu)
-		a->cpu_syncs++;
-	else
-		a->dev_syncs++;
-
-	for_each_sgtable_dma_sg(&a->sgt, sg, i) {
+	for_each_sgtable_dma_sg(sgt, sg, i) {
 		size_t seg_end = pos + sg_dma_len(sg);
 
 		if (seg_end > offset) {
@@ -263,16 +270,29 @@ static void dbp_sync(struct dma_buf_pages_attachment *a, size_t offset,
 			dma_addr_t addr = sg_dma_address(sg) + (from - pos);
 
 			if (for_cpu)
-				dma_sync_single_for_cpu(a->dev, addr, to - from,
-							a->dir);
+				dma_sync_single_for_cpu(dev, addr, to - from,
+							dir);
 			else
-				dma_sync_single_for_device(a->dev, addr,
-							   to - from, a->dir);
+				dma_sync_single_for_device(dev, addr, to - from,
+							   dir);
 		}
 		pos = seg_end;
 		if (pos >= end)
 			break;
 	}
+}
+EXPORT_SYMBOL_NS_GPL(dma_buf_pages_sync_range, DMA_BUF);
+
+/* Sync [offset, offset + len) of one attachment's mapping. */
+static void dbp_sync(struct dma_buf_pages_attachment *a, size_t offset,
+		     size_t len, bool for_cpu)
+{
+	if (for_cpu)
+		a->cpu_syncs++;
+	else
+		a->dev_syncs++;
+	dma_buf_pages_sync_range(a->dev, &a->sgt, a->dir, offset, len,
+				 for_cpu);
 }
 
 static bool dbp_same_mapping(struct dma_buf_pages_attachment *a,

@@ -104,6 +104,9 @@ int dma_buf_pages_end_access(struct dma_buf_attachment *attach,
 int dma_buf_pages_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma);
 int dma_buf_pages_vmap(struct dma_buf *dmabuf, struct iosys_map *map);
 void dma_buf_pages_vunmap(struct dma_buf *dmabuf, struct iosys_map *map);
+void dma_buf_pages_sync_range(struct device *dev, struct sg_table *sgt,
+			      enum dma_data_direction dir, size_t offset,
+			      size_t len, bool for_cpu);
 
 /**
  * DMA_BUF_PAGES_OPS - the &dma_buf_ops members dma-buf-pages provides
