@@ -217,7 +217,9 @@ def splats(res, consoles):
             open_at = i
             title = re.sub(r"CPU: \d+ PID: \d+", "CPU: * PID: *", line)
             title = re.sub(r"\b0x[0-9a-f]+\b|\b[0-9a-f]{12,16}\b", "*", title)
-            if title.startswith("Oops"):
+            # where it happened: Oopses, and DMA-API reports whose
+            # message alone does not say which caller made the mapping
+            if title.startswith(("Oops", "DMA-API")):
                 title += " " + where(lines[i:i + 80])
             seen[title] = seen.get(title, 0) + 1
     for title, count in seen.items():
