@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared by the dma-buf selftests: buffers from the system heap and from
- * udmabuf over a sealed memfd (both return a dma-buf fd, or -1 with errno
- * set), the vgem device as importer and exporter, and fdinfo lookups.
+ * Shared by the dma-buf selftests: buffers from the dma-heaps and from
+ * udmabuf over a sealed memfd or a list of memfd ranges (all return a
+ * dma-buf fd, or -1 with errno set), the vgem device as importer and
+ * exporter, fdinfo lookups and the count of buffers in sysfs.
  */
 #ifndef DMABUF_COMMON_H
 #define DMABUF_COMMON_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -18,15 +21,18 @@
 #include <linux/udmabuf.h>
 #include <drm/drm.h>
 
-static inline int heap_buffer(size_t size)
+/* A buffer from /dev/dma_heap/NAME, e.g. "system" or "reserved" (CMA). */
+static inline int heap_buffer_named(const char *name, size_t size)
 {
 	struct dma_heap_allocation_data data = {
 		.len = size,
 		.fd_flags = O_RDWR | O_CLOEXEC,
 	};
-	int heap = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
-	int ret, err;
+	char path[64];
+	int heap, ret, err;
 
+	snprintf(path, sizeof(path), "/dev/dma_heap/%s", name);
+	heap = open(path, O_RDONLY | O_CLOEXEC);
 	if (heap < 0)
 		return -1;
 	ret = ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &data);
@@ -34,6 +40,11 @@ static inline int heap_buffer(size_t size)
 	close(heap);
 	errno = err;
 	return ret ? -1 : (int)data.fd;
+}
+
+static inline int heap_buffer(size_t size)
+{
+	return heap_buffer_named("system", size);
 }
 
 /* *memfd is set to the backing memfd, or -1; the caller closes it. */
@@ -60,6 +71,28 @@ static inline int udmabuf_buffer(size_t size, int *memfd)
 	close(dev);
 	errno = err;
 	return fd;
+}
+
+/* UDMABUF_CREATE_LIST on the udmabuf device DEV with COUNT ranges. */
+static inline int udmabuf_create_list(int dev,
+				      const struct udmabuf_create_item *items,
+				      __u32 count, __u32 flags)
+{
+	struct udmabuf_create_list *head;
+	int ret, err;
+
+	head = calloc(1, sizeof(*head) + (count ? count : 1) * sizeof(*items));
+	if (!head)
+		return -1;
+	head->flags = flags;
+	head->count = count;
+	if (count)
+		memcpy(head->list, items, count * sizeof(*items));
+	ret = ioctl(dev, UDMABUF_CREATE_LIST, head);
+	err = errno;
+	free(head);
+	errno = err;
+	return ret;
 }
 
 /*
@@ -136,6 +169,25 @@ static inline void fdinfo_value(int fd, const char *key, char *val, size_t len)
 		}
 	}
 	fclose(f);
+}
+
+/*
+ * The number of dma-bufs in /sys/kernel/dmabuf/buffers
+ * (CONFIG_DMABUF_SYSFS_STATS), or -1 without it.
+ */
+static inline int dmabuf_sysfs_count(void)
+{
+	DIR *dir = opendir("/sys/kernel/dmabuf/buffers");
+	struct dirent *de;
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
 }
 
 #endif

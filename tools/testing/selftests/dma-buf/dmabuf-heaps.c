@@ -499,26 +499,6 @@ static int udmabuf_create(int dev, int memfd, __u64 offset, __u64 size,
 	return ioctl(dev, UDMABUF_CREATE, &create);
 }
 
-static int udmabuf_create_list(int dev, const struct udmabuf_create_item *items,
-			       __u32 count, __u32 flags)
-{
-	struct udmabuf_create_list *head;
-	int ret, err;
-
-	head = calloc(1, sizeof(*head) + (count ? count : 1) * sizeof(*items));
-	if (!head)
-		return -1;
-	head->flags = flags;
-	head->count = count;
-	if (count)
-		memcpy(head->list, items, count * sizeof(*items));
-	ret = ioctl(dev, UDMABUF_CREATE_LIST, head);
-	err = errno;
-	free(head);
-	errno = err;
-	return ret;
-}
-
 /* 0 when a buffer is created (and closed again), else errno. */
 static int udmabuf_errno(int dev, int memfd, __u64 offset, __u64 size,
 			 __u32 flags)
