@@ -5,7 +5,9 @@
 usage: overlay.py --base BASE --tree TREE --repo REPO --flavor series|upstream
 
 The wanted content of the flavour's tree is computed first:
-  * upstream: the base tree as it is;
+  * upstream: the base tree, plus only what harness/upstream-too.list names
+              (the benchmark's test driver and the patch that hooks it in),
+              so that both flavours run the same benchmark;
   * series:   the base tree, plus every kernel-tree file of the repo at the
               same path, minus the files named in harness/retired.list, with
               harness/patches/*.patch applied (in name order) and the repo's
@@ -196,6 +198,19 @@ def main():
         os.replace(a.tree + ".tmp", a.tree)
 
     wanted, retired = {}, set()
+    if a.flavor == "upstream":
+        too = []
+        with open(os.path.join(harness, "upstream-too.list")) as f:
+            for line in f:
+                rel = line.split("#", 1)[0].strip()
+                if rel:
+                    too.append(rel)
+        for rel in repo_files(a.repo):
+            if any(rel == t or (t.endswith("/") and rel.startswith(t)) for t in too):
+                wanted[rel] = read(os.path.join(a.repo, rel))
+        for rel in too:
+            if rel.endswith(".patch"):
+                apply_patch(os.path.join(a.repo, rel), wanted, a.base, retired)
     if a.flavor == "series":
         for rel in repo_files(a.repo):
             wanted[rel] = read(os.path.join(a.repo, rel))
