@@ -8,8 +8,9 @@ A user is a .c file that includes one of the series' headers, or includes a
 header of its driver that does.  The big GPU drivers (amdgpu, i915, xe,
 nouveau, radeon) are left out for time.  A user counts as built by the
 configuration when its object is named in its directory's Makefile on a line
-whose CONFIG_ symbols are all enabled (directly, or through the composite
-object it belongs to).  Writes OUTDIR/targets (objects to compile),
+whose CONFIG_ symbols are all enabled (directly, through the composite
+object it belongs to, or through a list variable an obj- line takes whole,
+as in "obj-y += $(X-y)").  Writes OUTDIR/targets (objects to compile),
 OUTDIR/not-built (users this configuration cannot build, e.g. drivers of
 other architectures) and prints a one-line summary.
 """
@@ -84,6 +85,11 @@ def built(tree, config, rel, cache):
             if not m or not enabled(config, line):
                 continue
             if m.group(1) in ("obj", "lib"):
+                return True
+            # a list variable that an obj- line takes whole: obj-y += $(X-y)
+            listed = re.compile(r"^\s*(obj|lib)-[ym]\s*[:+]?=.*\$\(" +
+                                re.escape(m.group(1)) + r"-[ym]\)")
+            if any(listed.match(x) for x in lines):
                 return True
             if depth < 3 and wanted(m.group(1) + ".o", depth + 1):
                 return True
