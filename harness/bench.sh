@@ -12,6 +12,12 @@
 need_pkgs gnuplot-nox
 rounds=${BENCH_ROUNDS:-3}
 settings=${BENCH_SETTINGS:-"plain swiotlb"}
+quick=
+# BENCH_QUICK=1: one round, fewer repetitions in the guest programs
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	rounds=${BENCH_ROUNDS:-1}
+	quick=harness.quick=1
+fi
 out=$BUILD/bench
 rm -rf "$out"
 mkdir -p "$out"
@@ -24,6 +30,7 @@ for f in upstream series; do
 done
 
 base="console=ttyS0 panic=-1 oops=panic cma=256M@0-4G hugepages=1024 udmabuf.size_limit_mb=512"
+base="$base vivid.n_devs=2 vivid.allocators=0,1 vivid.cache_hints=0,1 $quick"
 for s in $settings; do
 	case "$s" in
 	plain) append=$base ;;

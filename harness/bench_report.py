@@ -9,7 +9,9 @@ per boot, named FLAVOR-ROUND.  Every boot's results carry lines
 "BENCH <figure> <value> <unit>" (each already a median over repetitions in
 that boot).  Per setting and figure this prints the median over the boots
 of each flavour and the ratio series/upstream, writes OUT_DIR/bench.json,
-and draws OUT_DIR/bench.png (the ratios, with gnuplot).  Absolute values
+checks the goals of the benchmark issue (MET / NOT MET / NO DATA), and
+draws OUT_DIR/bench.png (kernel time per frame of both flavours, with
+gnuplot).  Absolute values
 are shown for reference only: the ratio, measured in one run, is the
 figure.
 """
@@ -54,7 +56,7 @@ def main():
     summary = {}
     for setting in sorted(data):
         print(f"\n== guest setting: {setting}")
-        print(f"{'figure':34} {'upstream':>12} {'series':>12} {'ratio':>7}  unit")
+        print(f"{'figure':50} {'upstream':>12} {'series':>12} {'ratio':>7}  unit")
         for fig in sorted(data[setting]):
             row = {}
             for fl in FLAVORS:
@@ -69,32 +71,112 @@ def main():
 
             def fmt(v):
                 return f"{v:12.3f}" if v is not None else f"{'-':>12}"
-            print(f"{fig:34} {fmt(up)} {fmt(se)} "
+            print(f"{fig:50} {fmt(up)} {fmt(se)} "
                   f"{(f'{ratio:7.2f}' if ratio is not None else '      -')}  {units[fig]}")
+    verdicts = goals(summary)
     with open(os.path.join(out, "bench.json"), "w") as f:
-        json.dump(summary, f, indent=1, sort_keys=True)
+        json.dump({"figures": summary, "goals": verdicts}, f, indent=1,
+                  sort_keys=True)
     draw(out, summary)
     print(f"\nwrote {os.path.join(out, 'bench.json')} and {os.path.join(out, 'bench.png')}")
 
 
+def med(summary, setting, fig, flavour):
+    row = summary.get(setting, {}).get(fig)
+    return row[flavour]["median"] if row else None
+
+
+def goals(summary):
+    """The goals of the benchmark issue, each MET, NOT MET or NO DATA."""
+    checks = []     # (setting, goal, value text, met or None)
+
+    def check(setting, goal, value, limit, text):
+        met = None if value is None else value <= limit
+        checks.append((setting, goal, text.format(value) if value is not None
+                       else "no data", met))
+
+    def ratio(a, b):
+        return a / b if a is not None and b else None
+
+    for s in sorted(summary):
+        for n in (4, 8):
+            for mode in ("paired", "rotating"):
+                for op in ("attach", "map", "unmap", "detach"):
+                    fig = f"vnull_dmabuf_{mode}_{n}_{op}_per_frame"
+                    check(s, f"series: {op} calls per frame, {n} dma-bufs {mode}",
+                          med(summary, s, fig, "series"), 0.0, "{:.3f} per frame")
+            pair = med(summary, s, f"vnull_dmabuf_paired_{n}_ktime_us", "series")
+            rot = med(summary, s, f"vnull_dmabuf_rotating_{n}_ktime_us", "series")
+            uprot = med(summary, s, f"vnull_dmabuf_rotating_{n}_ktime_us", "upstream")
+            uppair = med(summary, s, f"vnull_dmabuf_paired_{n}_ktime_us", "upstream")
+            check(s, f"series: QBUF+DQBUF rotating <= 1.1x paired ({n} dma-bufs)",
+                  ratio(rot, pair), 1.1, "{:.2f}x")
+            check(s, f"series rotating <= 0.5x upstream rotating ({n} dma-bufs)",
+                  ratio(rot, uprot), 0.5, "{:.2f}x")
+            check(s, f"series paired no slower than upstream paired ({n} dma-bufs; "
+                  "5% noise allowed)", ratio(pair, uppair), 1.05, "{:.2f}x")
+        for size in ("4K", "1M", "16M", "64M"):
+            fig = f"alloc_{size}_us"
+            check(s, f"heap alloc {size} at least as fast as upstream (5% noise allowed)",
+                  ratio(med(summary, s, fig, "series"), med(summary, s, fig, "upstream")),
+                  1.05, "{:.2f}x")
+        for size in ("16M", "64M"):
+            check(s, f"heap alloc {size} within 2x of memset",
+                  med(summary, s, f"alloc_{size}_per_memset", "series"), 2.0,
+                  "{:.2f}x memset")
+        zero = med(summary, s, "sync_4M_0dev_us", "series")
+        if s == "plain":
+            for n in (1, 4):
+                check(s, f"SYNC flat with {n} attached devices that need no sync "
+                      "(within 1.5x of none; TCG timer noise)",
+                      ratio(med(summary, s, f"sync_4M_{n}dev_us", "series"), zero),
+                      1.5, "{:.2f}x")
+        else:
+            check(s, "SYNC_PARTIAL of 1/16 <= 1/4 of a full SYNC",
+                  ratio(med(summary, s, "sync_partial_4M_1of16_us", "series"),
+                        med(summary, s, "sync_4M_1dev_us", "series")),
+                  0.25, "{:.2f}x")
+
+    print("\n== goals")
+    out = []
+    for setting, goal, text, met in checks:
+        verdict = {True: "MET", False: "NOT MET", None: "NO DATA"}[met]
+        print(f"{verdict:8} [{setting}] {goal}: {text}")
+        out.append({"setting": setting, "goal": goal, "value": text,
+                    "verdict": verdict})
+    return out
+
+
 def draw(out, summary):
+    """Per-frame kernel time of every streaming figure, both flavours."""
     dat = os.path.join(out, "bench.dat")
-    rows = [(s, fig, r["ratio"]) for s in sorted(summary)
-            for fig, r in sorted(summary[s].items()) if r["ratio"] is not None]
+    rows = []
+    for s in sorted(summary):
+        for fig, r in sorted(summary[s].items()):
+            if not fig.endswith("_ktime_us"):
+                continue
+            up, se = r["upstream"]["median"], r["series"]["median"]
+            rows.append((f"{fig[:-len('_ktime_us')]} ({s})",
+                         up if up is not None else "NaN",
+                         se if se is not None else "NaN"))
+    if not rows:
+        print("bench_report: no per-frame figures, no chart", file=sys.stderr)
+        return
     with open(dat, "w") as f:
-        for s, fig, ratio in rows:
-            f.write(f'"{fig} ({s})" {ratio}\n')
+        for name, up, se in rows:
+            f.write(f'"{name}" {up} {se}\n')
     script = f"""
-set terminal png size 1200,{300 + 18 * len(rows)}
+set terminal png size {max(900, 60 * len(rows))},700
 set output '{os.path.join(out, "bench.png")}'
-set title 'series / upstream (median of boots; below 1 is faster or smaller)'
-set style fill solid 0.6
-set yrange [-1:{len(rows)}]
-set ytics nomirror
-set grid x
-unset key
-set arrow from 1, graph 0 to 1, graph 1 nohead lc rgb 'red'
-plot '{dat}' using 2:0:(0):2:($0-0.4):($0+0.4):yticlabels(1) with boxxyerror
+set title 'kernel CPU time per QBUF+DQBUF cycle (median of boots)'
+set ylabel 'us per frame'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.7
+set xtics rotate by -40 font ',9'
+set grid y
+set key top left
+plot '{dat}' using 2:xtic(1) title 'upstream', '' using 3 title 'series'
 """
     try:
         subprocess.run(["gnuplot"], input=script, text=True, check=True,

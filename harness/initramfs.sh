@@ -23,6 +23,8 @@ gcc -static -O2 -Wall -Wextra -Werror -isystem "$hdr" \
 	-o "$stage/usr/bin/capture-demo" "$HARNESS/guest/capture-demo.c"
 gcc -static -O2 -Wall -Wextra -Werror -isystem "$hdr" \
 	-o "$stage/usr/bin/bench-heaps" "$HARNESS/guest/bench-heaps.c"
+gcc -static -O2 -Wall -Wextra -Werror -isystem "$hdr" \
+	-o "$stage/usr/bin/bench-vb2" "$HARNESS/guest/bench-vb2.c"
 
 if [ "$mode" = check ]; then
 	# The selftests of the flavour's tree, through their own Makefiles.
