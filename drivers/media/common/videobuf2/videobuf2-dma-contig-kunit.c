@@ -764,14 +764,20 @@ static unsigned int vb2dct_users(struct vb2dct_buf *b)
 	return vb2_dma_contig_memops.num_users(b->priv);
 }
 
+/*
+ * The core calls prepare and finish only when the buffer's hints do not
+ * skip them; these helpers keep that contract.
+ */
 static void vb2dct_prepare(struct vb2dct_buf *b)
 {
-	vb2_dma_contig_memops.prepare(b->priv);
+	if (!b->vb.skip_cache_sync_on_prepare)
+		vb2_dma_contig_memops.prepare(b->priv);
 }
 
 static void vb2dct_finish(struct vb2dct_buf *b)
 {
-	vb2_dma_contig_memops.finish(b->priv);
+	if (!b->vb.skip_cache_sync_on_finish)
+		vb2_dma_contig_memops.finish(b->priv);
 }
 
 /*

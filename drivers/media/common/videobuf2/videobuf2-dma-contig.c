@@ -20,7 +20,13 @@
  * ============  ====================================  ======================
  *
  * The queue's skip-cache-sync hints (V4L2_BUF_FLAG_NO_CACHE_CLEAN and
- * V4L2_BUF_FLAG_NO_CACHE_INVALIDATE) skip the work at prepare and finish.
+ * V4L2_BUF_FLAG_NO_CACHE_INVALIDATE) are the core's business: it does not
+ * call prepare or finish when they are set.
+ *
+ * Imported dma-bufs are attached as dynamic importers with the core's
+ * vb2_dmabuf_attach_ops.  The core keeps such an attachment, mapped, for
+ * as long as the dma-buf keeps coming back to the queue, and may hand it
+ * from one buffer to another, so a DMABUF plane keeps no buffer pointer.
  *
  * MMAP planes of either coherency can be exported (VIDIOC_EXPBUF).  The
  * exported dma-buf is built on dma-buf-pages: every importing device gets
@@ -32,6 +38,7 @@
 #include <linux/dma-buf-pages.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -54,8 +61,6 @@ enum vdc_kind {
  * struct vdc_plane - one plane
  * @kind: what the memory is; see the table at the top of the file.
  * @dev: the device the plane is for; a reference is held.
- * @vb: the buffer the plane belongs to (read for the skip-cache-sync
- *	hints only; an exported plane can outlive it).
  * @bytes: bytes the device uses.
  * @dir: direction of the queue's DMA.
  * @daddr: start of the plane for @dev; what the cookie points at.
@@ -76,7 +81,6 @@ enum vdc_kind {
 struct vdc_plane {
 	enum vdc_kind kind;
 	struct device *dev;
-	struct vb2_buffer *vb;
 	unsigned long bytes;
 	enum dma_data_direction dir;
 	dma_addr_t daddr;
@@ -116,7 +120,6 @@ static struct vdc_plane *vdc_new(struct vb2_buffer *vb,
 		return NULL;
 	pl->kind = kind;
 	pl->dev = get_device(dev);
-	pl->vb = vb;
 	pl->bytes = size;
 	pl->dir = vb->vb2_queue->dma_dir;
 	return pl;
@@ -159,9 +162,13 @@ static void *vdc_map_kernel(struct vdc_plane *pl)
 			     frame_vector_count(pl->frames), VM_MAP, PAGE_KERNEL);
 		return vaddr ? vaddr + pl->first_offset : NULL;
 	case VDC_DMABUF:
-		if (dma_buf_vmap_unlocked(pl->attach->dmabuf, &map) ||
-		    map.is_iomem)
+		if (dma_buf_vmap_unlocked(pl->attach->dmabuf, &map))
 			return NULL;
+		if (map.is_iomem) {
+			/* no plain pointer to hand out for I/O memory */
+			dma_buf_vunmap_unlocked(pl->attach->dmabuf, &map);
+			return NULL;
+		}
 		return map.vaddr;
 	default:
 		return NULL;
@@ -248,9 +255,6 @@ static void vdc_prepare(void *mem_priv)
 {
 	struct vdc_plane *pl = mem_priv;
 
-	if (pl->vb->skip_cache_sync_on_prepare)
-		return;
-
 	switch (pl->kind) {
 	case VDC_NONCOHERENT:
 	case VDC_USERPTR:
@@ -268,9 +272,6 @@ static void vdc_prepare(void *mem_priv)
 static void vdc_finish(void *mem_priv)
 {
 	struct vdc_plane *pl = mem_priv;
-
-	if (pl->vb->skip_cache_sync_on_finish)
-		return;
 
 	switch (pl->kind) {
 	case VDC_NONCOHERENT:
@@ -723,7 +724,8 @@ static void *vdc_attach_dmabuf(struct vb2_buffer *vb, struct device *dev,
 	if (!pl)
 		return ERR_PTR(-ENOMEM);
 
-	attach = dma_buf_attach(dbuf, dev);
+	attach = dma_buf_dynamic_attach(dbuf, dev, &vb2_dmabuf_attach_ops,
+					vb->vb2_queue);
 	if (IS_ERR(attach)) {
 		vdc_delete(pl);
 		return ERR_CAST(attach);
@@ -750,6 +752,22 @@ static int vdc_map_dmabuf(void *mem_priv)
 		dev_dbg(pl->dev, "dma-buf is not contiguous for DMA\n");
 		dma_buf_unmap_attachment_unlocked(pl->attach, sgt, pl->dir);
 		return -EFAULT;
+	}
+	/*
+	 * We attach as a dynamic importer, so the table of an exporter that
+	 * moves memory can come back before the move has finished; its
+	 * fences say when it has.
+	 */
+	if (dma_buf_is_dynamic(pl->attach->dmabuf)) {
+		long left = dma_resv_wait_timeout(pl->attach->dmabuf->resv,
+						  DMA_RESV_USAGE_KERNEL, false,
+						  MAX_SCHEDULE_TIMEOUT);
+
+		if (left < 0) {
+			dma_buf_unmap_attachment_unlocked(pl->attach, sgt,
+							  pl->dir);
+			return left;
+		}
 	}
 	pl->table = sgt;
 	pl->daddr = sg_dma_address(sgt->sgl);
