@@ -3,14 +3,17 @@
  * Shared by the dma-buf selftests: buffers from the dma-heaps and from
  * udmabuf over a sealed memfd or a list of memfd ranges (all return a
  * dma-buf fd, or -1 with errno set), the vgem device as importer and
- * exporter, fdinfo lookups and the count of buffers in sysfs.
+ * exporter, fdinfo lookups (single keys, and the attachment list of our
+ * format) and the count of buffers in sysfs.
  */
 #ifndef DMABUF_COMMON_H
 #define DMABUF_COMMON_H
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +145,21 @@ static inline int prime_import(int drm, int dmabuf, __u32 *handle)
 	return ret;
 }
 
+/* Share the GEM object HANDLE of DRM as a dma-buf, read-write. */
+static inline int prime_export(int drm, __u32 handle, int *fd)
+{
+	struct drm_prime_handle args = {
+		.handle = handle,
+		.flags = DRM_CLOEXEC | DRM_RDWR,
+		.fd = -1,
+	};
+	int ret;
+
+	ret = ioctl(drm, DRM_IOCTL_PRIME_HANDLE_TO_FD, &args);
+	*fd = args.fd;
+	return ret;
+}
+
 static inline int gem_close(int drm, __u32 handle)
 {
 	struct drm_gem_close args = { .handle = handle };
@@ -169,6 +187,103 @@ static inline void fdinfo_value(int fd, const char *key, char *val, size_t len)
 		}
 	}
 	fclose(f);
+}
+
+/*
+ * fdinfo of a dma-buf: upstream's keys, then "attachments:\t<N>" and one line
+ * per attachment, "attachment:\t<device>\tdynamic:<0|1>\tmapped:<current
+ * mappings>\tmaps:<total maps>".  read_fdinfo() keeps the text and parses
+ * the attachment lines; 0, or -1 with errno set.
+ */
+#define MAX_ATTACHMENTS 4
+
+struct attachment {
+	char dev[64];
+	long dynamic, mapped, maps;
+};
+
+struct fdinfo {
+	char text[4096];
+	long attachments;	/* -1: no such line, -2: malformed or repeated */
+	int nr;		/* attachment lines in our format */
+	int bad;	/* attachment lines not in our format */
+	struct attachment att[MAX_ATTACHMENTS];
+};
+
+/* "NAME:<decimal>" at *p, followed by END; advances *p past END. */
+static inline bool fdinfo_field(const char **p, const char *name, char end,
+				long *val)
+{
+	size_t n = strlen(name);
+	char *e;
+
+	if (strncmp(*p, name, n) || (*p)[n] != ':' ||
+	    !isdigit((unsigned char)(*p)[n + 1]))
+		return false;
+	errno = 0;
+	*val = strtol(*p + n + 1, &e, 10);
+	if (errno || *e != end)
+		return false;
+	*p = e + 1;
+	return true;
+}
+
+static inline bool fdinfo_attachment(const char *p, struct attachment *a)
+{
+	size_t n = strcspn(p, "\t\n");
+
+	if (!n || n >= sizeof(a->dev) || p[n] != '\t')
+		return false;
+	memcpy(a->dev, p, n);
+	a->dev[n] = '\0';
+	p += n + 1;
+	return fdinfo_field(&p, "dynamic", '\t', &a->dynamic) && a->dynamic <= 1 &&
+	       fdinfo_field(&p, "mapped", '\t', &a->mapped) &&
+	       fdinfo_field(&p, "maps", '\n', &a->maps);
+}
+
+static inline int read_fdinfo(int fd, struct fdinfo *info)
+{
+	char path[64], *line, *e;
+	struct attachment a;
+	ssize_t n, len = 0;
+	int f;
+
+	memset(info, 0, sizeof(*info));
+	info->attachments = -1;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -1;
+	while ((n = read(f, info->text + len, sizeof(info->text) - 1 - len)) > 0)
+		len += n;
+	close(f);
+	if (n < 0)
+		return -1;
+	info->text[len] = '\0';
+
+	for (line = info->text; *line; line = strchr(line, '\n') + 1) {
+		if (!strchr(line, '\n'))
+			break;	/* a cut line */
+		if (!strncmp(line, "attachments:", 12)) {
+			if (info->attachments != -1 || line[12] != '\t' ||
+			    !isdigit((unsigned char)line[13])) {
+				info->attachments = -2;
+				continue;
+			}
+			info->attachments = strtol(line + 13, &e, 10);
+			if (*e != '\n')
+				info->attachments = -2;
+		} else if (!strncmp(line, "attachment:", 11)) {
+			if (line[11] != '\t' || !fdinfo_attachment(line + 12, &a))
+				info->bad++;
+			else if (info->nr < MAX_ATTACHMENTS)
+				info->att[info->nr++] = a;
+			else
+				info->nr++;
+		}
+	}
+	return 0;
 }
 
 /*

@@ -89,20 +89,6 @@ static int sync_partial(int fd, __u64 flags, __u64 offset, __u64 len)
 	return ioctl(fd, DMA_BUF_IOCTL_SYNC_PARTIAL, &sync);
 }
 
-static int prime_export(int drm, __u32 handle, int *fd)
-{
-	struct drm_prime_handle args = {
-		.handle = handle,
-		.flags = DRM_CLOEXEC | DRM_RDWR,
-		.fd = -1,
-	};
-	int ret;
-
-	ret = ioctl(drm, DRM_IOCTL_PRIME_HANDLE_TO_FD, &args);
-	*fd = args.fd;
-	return ret;
-}
-
 /* ------------------------------------------------------------------------
  * vgem as the exporter: a dumb buffer of vgem shared as a dma-buf
  */

@@ -7,7 +7,6 @@
  * system heap and on one from udmabuf.
  */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -318,101 +317,6 @@ TEST_F(dmabuf, sync_file_import_rejects_bad_input)
 
 	close(pipefd[0]);
 	close(pipefd[1]);
-}
-
-/*
- * fdinfo of a dma-buf: upstream's keys, then "attachments:\t<N>" and one line
- * per attachment, "attachment:\t<device>\tdynamic:<0|1>\tmapped:<current
- * mappings>\tmaps:<total maps>".
- */
-#define MAX_ATTACHMENTS 4
-
-struct attachment {
-	char dev[64];
-	long dynamic, mapped, maps;
-};
-
-struct fdinfo {
-	char text[4096];
-	long attachments;	/* -1: no such line, -2: malformed or repeated */
-	int nr;		/* attachment lines in our format */
-	int bad;	/* attachment lines not in our format */
-	struct attachment att[MAX_ATTACHMENTS];
-};
-
-/* "NAME:<decimal>" at *p, followed by END; advances *p past END. */
-static bool take_field(const char **p, const char *name, char end, long *val)
-{
-	size_t n = strlen(name);
-	char *e;
-
-	if (strncmp(*p, name, n) || (*p)[n] != ':' ||
-	    !isdigit((unsigned char)(*p)[n + 1]))
-		return false;
-	errno = 0;
-	*val = strtol(*p + n + 1, &e, 10);
-	if (errno || *e != end)
-		return false;
-	*p = e + 1;
-	return true;
-}
-
-static bool parse_attachment(const char *p, struct attachment *a)
-{
-	size_t n = strcspn(p, "\t\n");
-
-	if (!n || n >= sizeof(a->dev) || p[n] != '\t')
-		return false;
-	memcpy(a->dev, p, n);
-	a->dev[n] = '\0';
-	p += n + 1;
-	return take_field(&p, "dynamic", '\t', &a->dynamic) && a->dynamic <= 1 &&
-	       take_field(&p, "mapped", '\t', &a->mapped) &&
-	       take_field(&p, "maps", '\n', &a->maps);
-}
-
-static int read_fdinfo(int fd, struct fdinfo *info)
-{
-	char path[64], *line, *e;
-	struct attachment a;
-	ssize_t n, len = 0;
-	int f;
-
-	memset(info, 0, sizeof(*info));
-	info->attachments = -1;
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = open(path, O_RDONLY | O_CLOEXEC);
-	if (f < 0)
-		return -1;
-	while ((n = read(f, info->text + len, sizeof(info->text) - 1 - len)) > 0)
-		len += n;
-	close(f);
-	if (n < 0)
-		return -1;
-	info->text[len] = '\0';
-
-	for (line = info->text; *line; line = strchr(line, '\n') + 1) {
-		if (!strchr(line, '\n'))
-			break;	/* a cut line */
-		if (!strncmp(line, "attachments:", 12)) {
-			if (info->attachments != -1 || line[12] != '\t' ||
-			    !isdigit((unsigned char)line[13])) {
-				info->attachments = -2;
-				continue;
-			}
-			info->attachments = strtol(line + 13, &e, 10);
-			if (*e != '\n')
-				info->attachments = -2;
-		} else if (!strncmp(line, "attachment:", 11)) {
-			if (line[11] != '\t' || !parse_attachment(line + 12, &a))
-				info->bad++;
-			else if (info->nr < MAX_ATTACHMENTS)
-				info->att[info->nr++] = a;
-			else
-				info->nr++;
-		}
-	}
-	return 0;
 }
 
 static void expect_key(struct __test_metadata *_metadata,

@@ -16,8 +16,13 @@
  * streaming with cache hints, and the hints cleared by a queue that does
  * not take them; a CMA-heap buffer imported by dma-contig; imports that
  * dma-contig refuses with the errno of Linux 6.12: not contiguous for the
- * device, too small, not a dma-buf. After each case, with every
- * descriptor closed, /sys/kernel/dmabuf/buffers holds what it held before.
+ * device, too small, not a dma-buf; 1000 frames through CMA-heap dma-bufs
+ * paired with queue indices or rotating across them, each attached and
+ * mapped once in all (the attachment lines of our fdinfo); vgem dumb
+ * buffers shared with PRIME, imported by vmalloc; misuse of a DMABUF
+ * queue; a dma-buf whose fd is closed while it is queued. After each
+ * case, with every descriptor closed, /sys/kernel/dmabuf/buffers holds
+ * what it held before.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -31,10 +36,14 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <linux/dma-buf.h>
 #include <linux/memfd.h>
 #include <linux/udmabuf.h>
 #include <linux/videodev2.h>
+#include <drm/drm.h>
+#include <drm/drm_mode.h>
 
 #include "../kselftest_harness.h"
 #include "dmabuf-common.h"
@@ -341,16 +350,164 @@ static void expect_detached(struct __test_metadata *_metadata, int fd,
 			TH_LOG("%s: still attached after its importer let go", what);
 }
 
+/* The references to the file of dma-buf FD, procfs' own aside; -1 if unknown. */
+static long dbuf_refs(int fd)
+{
+	char val[32];
+
+	fdinfo_value(fd, "count", val, sizeof(val));
+	return val[0] ? strtol(val, NULL, 10) : -1;
+}
+
+/* The dma-buf FD (number NR) has REFS references and no attachment. */
+static void expect_let_go(struct __test_metadata *_metadata, int fd,
+			  unsigned int nr, long refs, const char *what)
+{
+	EXPECT_EQ(refs, dbuf_refs(fd))
+		TH_LOG("%s: the queue holds a reference to dma-buf %u", what, nr);
+	expect_detached(_metadata, fd, what);
+}
+
 /* What a test holds, released (and restored) by the teardown. */
 struct vivid_test {
 	struct vnode node[2];		/* importer (or only node), exporter */
 	struct dbuf buf[MAX_BUFS];	/* the test's dma-bufs */
 	unsigned int nbufs;
+	int drm;			/* the vgem device, or -1 */
 	unsigned char *ref;		/* the reference frame */
 	int baseline;			/* dma-bufs in sysfs before, or -1 */
 	struct saved saved[MAX_SAVED];
 	unsigned int nsaved;
+	char trace[64];			/* tracefs while recording, or "" */
+	char tracing_on[8];		/* its tracing_on before */
+	bool trace_mounted;		/* tracefs mounted by the test */
 };
+
+/* The dma_buf trace events of an attachment that long streams count. */
+static const char * const att_events[] = {
+	"dma_buf_attach", "dma_buf_map", "dma_buf_unmap", "dma_buf_detach",
+};
+
+#define NR_ATT_EVENTS	ARRAY_SIZE(att_events)
+
+static int trace_write(const struct vivid_test *t, const char *name,
+		       const char *val)
+{
+	char path[160];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", t->trace, name);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+/* Stop recording, and put tracefs back as the test found it. */
+static void trace_stop(struct vivid_test *t)
+{
+	char path[160];
+	unsigned int i;
+
+	if (t->trace[0]) {
+		for (i = 0; i < NR_ATT_EVENTS; i++) {
+			snprintf(path, sizeof(path), "events/dma_buf/%s/enable",
+				 att_events[i]);
+			trace_write(t, path, "0");
+		}
+		trace_write(t, "trace", "");
+		if (t->tracing_on[0])
+			trace_write(t, "tracing_on", t->tracing_on);
+		t->trace[0] = '\0';
+	}
+	if (t->trace_mounted)
+		umount("/sys/kernel/tracing");
+	t->trace_mounted = false;
+}
+
+/*
+ * Record the attachment events (att_events) of every dma-buf from now on,
+ * in an emptied trace; false without tracefs or our dma-buf core's events.
+ */
+static bool trace_start(struct vivid_test *t)
+{
+	static const char * const dirs[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	char path[160];
+	unsigned int i;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/events", dirs[0]);
+	if (access(path, F_OK) &&
+	    !mount("nodev", dirs[0], "tracefs", 0, NULL))
+		t->trace_mounted = true;
+	for (i = 0; i < ARRAY_SIZE(dirs) && !t->trace[0]; i++) {
+		snprintf(path, sizeof(path), "%s/events/dma_buf/%s", dirs[i],
+			 att_events[0]);
+		if (!access(path, F_OK))
+			snprintf(t->trace, sizeof(t->trace), "%s", dirs[i]);
+	}
+	if (!t->trace[0]) {
+		trace_stop(t);
+		return false;
+	}
+	snprintf(path, sizeof(path), "%s/tracing_on", t->trace);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, t->tracing_on, sizeof(t->tracing_on) - 1);
+	if (fd >= 0)
+		close(fd);
+	t->tracing_on[n > 0 ? n : 0] = '\0';
+	if (trace_write(t, "tracing_on", "1") || trace_write(t, "trace", ""))
+		goto fail;
+	for (i = 0; i < NR_ATT_EVENTS; i++) {
+		snprintf(path, sizeof(path), "events/dma_buf/%s/enable",
+			 att_events[i]);
+		if (trace_write(t, path, "1"))
+			goto fail;
+	}
+	return true;
+fail:
+	trace_stop(t);
+	return false;
+}
+
+/*
+ * COUNT[i][e] receives the number of recorded att_events[e] of the dma-buf
+ * with inode INO[i], for DEV; -1 if the trace cannot be read.
+ */
+static int trace_count(const struct vivid_test *t, const unsigned long *ino,
+		       unsigned int nr, const char *dev,
+		       unsigned int count[][NR_ATT_EVENTS])
+{
+	char path[96], line[512], want[96], key[80];
+	unsigned int i, e;
+	FILE *f;
+
+	memset(count, 0, nr * sizeof(*count));
+	snprintf(path, sizeof(path), "%s/trace", t->trace);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	snprintf(key, sizeof(key), " dev=%s ", dev);
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#' || !strstr(line, key))
+			continue;
+		for (i = 0; i < nr; i++)
+			for (e = 0; e < NR_ATT_EVENTS; e++) {
+				snprintf(want, sizeof(want), " %s: ino=%lu ",
+					 att_events[e], ino[i]);
+				if (strstr(line, want))
+					count[i][e]++;
+			}
+	}
+	fclose(f);
+	return 0;
+}
 
 /*
  * Set the control called NAME of node N to its menu entry ITEM, or to VAL
@@ -397,8 +554,8 @@ static int set_ctrl(struct __test_metadata *_metadata,
 	return 0;
 }
 
-/* Ask for 25 frames a second (TCG is slow enough), saving the old rate. */
-static void set_rate(struct vivid_test *t, struct vnode *n)
+/* Ask for FPS frames a second, saving the old rate. */
+static void set_rate(struct vivid_test *t, struct vnode *n, __u32 fps)
 {
 	struct v4l2_streamparm p = { .type = n->type };
 	struct saved *s;
@@ -413,7 +570,7 @@ static void set_rate(struct vivid_test *t, struct vnode *n)
 	s->ctrl = 0;
 	s->tpf = p.parm.capture.timeperframe;
 	p.parm.capture.timeperframe.numerator = 1;
-	p.parm.capture.timeperframe.denominator = 25;
+	p.parm.capture.timeperframe.denominator = fps;
 	/* only a matter of time: vivid keeps its rate if it refuses */
 	ioctl(n->fd, VIDIOC_S_PARM, &p);
 }
@@ -500,7 +657,8 @@ static void static_image(struct __test_metadata *_metadata,
 			      NULL, 100));
 	/* absent with vivid.no_error_inj=1 */
 	set_ctrl(_metadata, t, n, "Percentage of Dropped Buffers", NULL, 0);
-	set_rate(t, n);
+	/* TCG is slow enough */
+	set_rate(t, n, 25);
 }
 
 /* Whether FRAME equals the reference; the first difference is logged. */
@@ -695,27 +853,42 @@ static void release_all(struct vivid_test *t)
 	put_dbufs(t);
 	for (i = 0; i < 2; i++)
 		vnode_close(&t->node[i]);
+	if (t->drm >= 0)
+		close(t->drm);
+	t->drm = -1;
 	free(t->ref);
 	t->ref = NULL;
+}
+
+/*
+ * The number of dma-bufs in sysfs once it is WANT, or after 2 s: the last
+ * reference to a dma-buf may go a little after the call that dropped it.
+ */
+static int sysfs_settle(int want)
+{
+	int i, now = -1;
+
+	for (i = 0; i < 200; i++) {
+		now = dmabuf_sysfs_count();
+		if (now == want)
+			break;
+		usleep(10000);
+	}
+	return now;
 }
 
 /* With everything closed, every dma-buf of the test must be gone. */
 static void expect_no_leak(struct __test_metadata *_metadata,
 			   struct vivid_test *t)
 {
-	int i, now = -1;
+	int now;
 
 	release_all(t);
 	if (t->baseline < 0) {
 		TH_LOG("no /sys/kernel/dmabuf/buffers (CONFIG_DMABUF_SYSFS_STATS): no leak check");
 		return;
 	}
-	for (i = 0; i < 200; i++) {
-		now = dmabuf_sysfs_count();
-		if (now == t->baseline)
-			return;
-		usleep(10000);
-	}
+	now = sysfs_settle(t->baseline);
 	EXPECT_EQ(t->baseline, now)
 		TH_LOG("/sys/kernel/dmabuf/buffers: %d entries before the test, %d after it",
 		       t->baseline, now);
@@ -733,8 +906,12 @@ FIXTURE_SETUP(vivid)
 	for (i = 0; i < 2; i++)
 		t->node[i].fd = -1;
 	t->nbufs = 0;
+	t->drm = -1;
 	t->ref = NULL;
 	t->nsaved = 0;
+	t->trace[0] = '\0';
+	t->tracing_on[0] = '\0';
+	t->trace_mounted = false;
 	t->baseline = dmabuf_sysfs_count();
 }
 
@@ -744,6 +921,7 @@ FIXTURE_TEARDOWN(vivid)
 
 	release_all(t);
 	restore_settings(t);
+	trace_stop(t);
 }
 
 /*
@@ -1136,6 +1314,7 @@ TEST_F(vivid, short_import)
 	size_t pg = (size_t)getpagesize(), size, small;
 	struct v4l2_requestbuffers req;
 	int shortfd, good, memfd;
+	long refs;
 
 	if (not_dma_contig(1, false))
 		SKIP(return, NEED_DC);
@@ -1159,6 +1338,7 @@ TEST_F(vivid, short_import)
 	good = heap_buffer_named("reserved", size);
 	ASSERT_LE(0, good) TH_LOG("CMA heap: %s", strerror(errno));
 	add_dbuf(_metadata, t, good, false);
+	refs = dbuf_refs(shortfd);
 
 	ASSERT_EQ(0, reqbufs(cap, V4L2_MEMORY_DMABUF, 1, 0, &req))
 		TH_LOG("REQBUFS DMABUF: %s", strerror(errno));
@@ -1166,7 +1346,7 @@ TEST_F(vivid, short_import)
 	EXPECT_EQ(EINVAL, errno) TH_LOG("length 0: %s", strerror(errno));
 	EXPECT_EQ(-1, qbuf_dmabuf(cap, 0, shortfd, (__u32)small, 0));
 	EXPECT_EQ(EINVAL, errno) TH_LOG("length %zu: %s", small, strerror(errno));
-	expect_detached(_metadata, shortfd, "short buffer");
+	expect_let_go(_metadata, shortfd, 0, refs, "short buffer");
 
 	EXPECT_EQ(-1, qbuf_dmabuf(cap, 0, -1, 0, 0));
 	EXPECT_EQ(EINVAL, errno) TH_LOG("fd -1: %s", strerror(errno));
@@ -1210,6 +1390,7 @@ TEST_F(vivid, claimed_length_beyond_buffer)
 	size_t small;
 	struct v4l2_requestbuffers req;
 	int shortfd;
+	long refs;
 
 	if (not_dma_contig(1, false))
 		SKIP(return, NEED_DC);
@@ -1225,14 +1406,555 @@ TEST_F(vivid, claimed_length_beyond_buffer)
 	shortfd = heap_buffer_named("reserved", small);
 	ASSERT_LE(0, shortfd) TH_LOG("CMA heap: %s", strerror(errno));
 	add_dbuf(_metadata, t, shortfd, false);
+	refs = dbuf_refs(shortfd);
 
 	ASSERT_EQ(0, reqbufs(cap, V4L2_MEMORY_DMABUF, 1, 0, &req))
 		TH_LOG("REQBUFS DMABUF: %s", strerror(errno));
 	EXPECT_EQ(-1, qbuf_dmabuf(cap, 0, shortfd, cap->pix.sizeimage, 0));
 	EXPECT_EQ(EFAULT, errno) TH_LOG("length %u: %s", cap->pix.sizeimage,
 					strerror(errno));
-	expect_detached(_metadata, shortfd, "short buffer");
+	expect_let_go(_metadata, shortfd, 0, refs, "refused attach");
 	ASSERT_EQ(0, reqbufs(cap, V4L2_MEMORY_DMABUF, 0, 0, &req));
+	expect_no_leak(_metadata, t);
+}
+
+/* ------------------------------------------------------------------------
+ * Map once, stream forever: long streams and what the importer holds
+ */
+
+#define LONG_FRAMES	1000U
+#define LONG_INDICES	4U	/* queue indices a long stream goes through */
+#define LONG_FPS	60U
+#define CHECK_EVERY	5U	/* coprime with 4 and 8: every dma-buf gets checked */
+#define NEED_CMA	"no CMA heap /dev/dma_heap/reserved (cma=)"
+
+/*
+ * DEV receives the name of the device behind node N (its parent in sysfs),
+ * which is the device vb2 attaches dma-bufs for unless the driver gives
+ * the queue other allocation devices (vivid does not).
+ */
+static int node_device(const struct vnode *n, char *dev, size_t len)
+{
+	char path[128], link[256];
+	const char *base;
+	ssize_t r;
+
+	snprintf(path, sizeof(path), "/sys/class/video4linux/%s/device", n->sys);
+	r = readlink(path, link, sizeof(link) - 1);
+	if (r <= 0)
+		return -1;
+	link[r] = '\0';
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	if (strlen(base) >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(dev, base, strlen(base) + 1);
+	return 0;
+}
+
+/* What a long stream went through, for the checks at its end. */
+struct turns {
+	unsigned int ndbufs;		/* dma-bufs taking turns */
+	unsigned int queued;		/* QBUFs so far */
+	unsigned int held[LONG_INDICES];	/* the dma-buf of each index */
+	unsigned int visited[MAX_BUFS];	/* bit i: the dma-buf was at index i */
+	bool poisoned[MAX_BUFS];	/* its next frame is to be checked */
+	unsigned int checked, bad, errors;
+};
+
+/*
+ * The dma-buf for the next QBUF, at INDEX. With as many dma-bufs as
+ * indices, an index always takes its own. With more, they take turns in
+ * order, and each round of them starts one further on: vivid returns the
+ * indices in the order they were queued, so with twice as many dma-bufs
+ * as indices a fixed order would put each dma-buf at one index only.
+ */
+static unsigned int next_dbuf(const struct turns *tr, unsigned int index)
+{
+	unsigned int q = tr->queued;
+
+	if (tr->ndbufs == LONG_INDICES)
+		return index;
+	return (q + q / tr->ndbufs) % tr->ndbufs;
+}
+
+/* Queue the next dma-buf at INDEX, first poisoned at every CHECK_EVERY-th. */
+static void queue_turn(struct __test_metadata *_metadata,
+		       struct vivid_test *t, struct vnode *n,
+		       struct turns *tr, unsigned int index)
+{
+	unsigned int d = next_dbuf(tr, index), i;
+	struct dbuf *b = &t->buf[d];
+
+	for (i = 0; i < LONG_INDICES && tr->queued >= LONG_INDICES; i++) {
+		if (i == index)
+			continue;
+		ASSERT_NE(d, tr->held[i])
+			TH_LOG("dma-buf %u is still queued at index %u (out of order)",
+			       d, i);
+	}
+	if (!(tr->queued % CHECK_EVERY)) {
+		poison(_metadata, b);
+		tr->poisoned[d] = true;
+	}
+	ASSERT_EQ(0, qbuf_dmabuf(n, index, b->fd, (__u32)b->size, 0))
+		TH_LOG("QBUF %u, dma-buf %u at index %u: %s", tr->queued, d,
+		       index, strerror(errno));
+	tr->held[index] = d;
+	tr->visited[d] |= 1U << index;
+	tr->queued++;
+}
+
+/*
+ * Stream LONG_FRAMES frames into the test's dma-bufs through indices
+ * 0 to LONG_INDICES - 1 of the DMABUF queue of N, queueing each index
+ * again as soon as it is dequeued; the frame of every poisoned dma-buf
+ * must equal the reference. Returns with the queue streaming.
+ */
+static void stream_turns(struct __test_metadata *_metadata,
+			 struct vivid_test *t, struct vnode *n,
+			 struct turns *tr)
+{
+	size_t len = n->pix.sizeimage;
+	struct v4l2_buffer b;
+	unsigned int i, d;
+	struct dbuf *db;
+
+	for (i = 0; i < LONG_INDICES; i++)
+		queue_turn(_metadata, t, n, tr, i);
+	ASSERT_EQ(0, stream(n, true))
+		TH_LOG("STREAMON on %s: %s", n->name, strerror(errno));
+	for (i = 0; i < LONG_FRAMES; i++) {
+		ASSERT_EQ(0, dequeue(n, V4L2_MEMORY_DMABUF, &b))
+			TH_LOG("%s, frame %u: %s", n->name, i, strerror(errno));
+		ASSERT_GT(LONG_INDICES, b.index);
+		if ((b.flags & V4L2_BUF_FLAG_ERROR) || b.bytesused != len)
+			tr->errors++;
+		d = tr->held[b.index];
+		db = &t->buf[d];
+		if (tr->poisoned[d]) {
+			ASSERT_EQ(0, dbuf_sync(db->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
+			if (!check_frame(_metadata, t, db->map, len, n->name,
+					 b.sequence))
+				tr->bad++;
+			ASSERT_EQ(0, dbuf_sync(db->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ));
+			tr->poisoned[d] = false;
+			tr->checked++;
+		}
+		queue_turn(_metadata, t, n, tr, b.index);
+	}
+	EXPECT_EQ(0U, tr->errors)
+		TH_LOG("%u of %u frames came back with V4L2_BUF_FLAG_ERROR or short",
+		       tr->errors, LONG_FRAMES);
+	EXPECT_EQ(0U, tr->bad)
+		TH_LOG("%u of the %u frames checked are wrong", tr->bad, tr->checked);
+	EXPECT_LE(LONG_FRAMES / CHECK_EVERY - LONG_INDICES, tr->checked);
+}
+
+/*
+ * The dma-buf FD (number NR) has one attachment, for DEV, mapped now and
+ * mapped once in all.
+ */
+static void expect_mapped_once(struct __test_metadata *_metadata, int fd,
+			       unsigned int nr, const char *dev)
+{
+	struct fdinfo info;
+
+	ASSERT_EQ(0, read_fdinfo(fd, &info));
+	EXPECT_EQ(0, info.bad) TH_LOG("dma-buf %u, fdinfo:\n%s", nr, info.text);
+	EXPECT_EQ(1, info.attachments)
+		TH_LOG("dma-buf %u is attached %ld times, fdinfo:\n%s", nr,
+		       info.attachments, info.text);
+	if (info.nr != 1)
+		return;
+	EXPECT_STREQ(dev, info.att[0].dev);
+	EXPECT_EQ(1, info.att[0].mapped)
+		TH_LOG("dma-buf %u: %ld mappings held", nr, info.att[0].mapped);
+	EXPECT_EQ(1, info.att[0].maps)
+		TH_LOG("dma-buf %u was mapped %ld times in %u frames", nr,
+		       info.att[0].maps, LONG_FRAMES);
+}
+
+/* Dma-buf NR had COUNT[e] of each att_events[e]: one of each is right. */
+static void expect_one_each(struct __test_metadata *_metadata,
+			    const unsigned int *count, unsigned int nr)
+{
+	unsigned int e;
+
+	for (e = 0; e < NR_ATT_EVENTS; e++) {
+		EXPECT_EQ(1U, count[e])
+			TH_LOG("dma-buf %u: %u %s events in %u frames", nr,
+			       count[e], att_events[e], LONG_FRAMES);
+	}
+}
+
+/*
+ * NDBUFS CMA-heap dma-bufs take turns through LONG_INDICES indices of
+ * vivid-001 (dma-contig) for LONG_FRAMES frames. While it streams, each
+ * dma-buf is attached once, to vivid, and was mapped once (fdinfo);
+ * REQBUFS(0) detaches all and drops every reference. Over the whole
+ * test, the dma_buf trace events show one attach, map, unmap and detach
+ * of each: fdinfo alone cannot tell an attachment from a new one.
+ */
+static void long_stream(struct __test_metadata *_metadata,
+			struct vivid_test *t, unsigned int ndbufs)
+{
+	unsigned int count[MAX_BUFS][NR_ATT_EVENTS];
+	struct turns tr = { .ndbufs = ndbufs };
+	struct vnode *n = &t->node[0];
+	struct v4l2_requestbuffers req;
+	unsigned long ino[MAX_BUFS];
+	char dev[64], val[16];
+	unsigned int i, want;
+	long refs[MAX_BUFS];
+	struct stat st;
+	bool traced;
+	size_t size;
+	int fd;
+
+	if (not_dma_contig(1, false))
+		SKIP(return, NEED_DC);
+	if (swiotlb_forced())
+		SKIP(return, BOUNCING);
+	if (access("/dev/dma_heap/reserved", F_OK))
+		SKIP(return, NEED_CMA);
+	if (vnode_open(n, "vivid-001-vid-cap", CAP))
+		SKIP(return, NEED_NODES ": %s", strerror(errno));
+	ASSERT_EQ(0, node_device(n, dev, sizeof(dev)))
+		TH_LOG("no device behind %s: %s", n->sys, strerror(errno));
+	static_image(_metadata, t, n);
+	capture_reference(_metadata, t, n);
+	set_rate(t, n, LONG_FPS);
+
+	size = page_round(n->pix.sizeimage);
+	for (i = 0; i < ndbufs; i++) {
+		fd = heap_buffer_named("reserved", size);
+		ASSERT_LE(0, fd) TH_LOG("CMA heap, %zu bytes: %s", size,
+					strerror(errno));
+		add_dbuf(_metadata, t, fd, true);
+		refs[i] = dbuf_refs(fd);
+		ASSERT_LT(0, refs[i]);
+		ASSERT_EQ(0, fstat(fd, &st));
+		ino[i] = (unsigned long)st.st_ino;
+	}
+	fdinfo_value(t->buf[0].fd, "attachments", val, sizeof(val));
+	if (!val[0])
+		SKIP(return, "fdinfo lists no attachments: not our dma-buf core");
+	traced = trace_start(t);
+	if (!traced)
+		TH_LOG("no dma_buf trace events: counts from fdinfo only");
+
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, LONG_INDICES, 0, &req))
+		TH_LOG("REQBUFS DMABUF: %s", strerror(errno));
+	ASSERT_LE(LONG_INDICES, req.count);
+	stream_turns(_metadata, t, n, &tr);
+	for (i = 0; i < ndbufs; i++)
+		expect_mapped_once(_metadata, t->buf[i].fd, i, dev);
+	ASSERT_EQ(0, stream(n, false));
+
+	/* paired: each at its own index; rotating: each at all of them */
+	for (i = 0; i < ndbufs; i++) {
+		want = ndbufs == LONG_INDICES ? 1U << i : (1U << LONG_INDICES) - 1;
+		EXPECT_EQ(want, tr.visited[i])
+			TH_LOG("dma-buf %u went to indices 0x%x", i, tr.visited[i]);
+	}
+
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, 0, 0, &req));
+	for (i = 0; i < ndbufs; i++)
+		expect_let_go(_metadata, t->buf[i].fd, i, refs[i], "REQBUFS(0)");
+	if (traced) {
+		ASSERT_EQ(0, trace_count(t, ino, ndbufs, dev, count))
+			TH_LOG("reading %s/trace: %s", t->trace, strerror(errno));
+		trace_stop(t);
+		for (i = 0; i < ndbufs; i++)
+			expect_one_each(_metadata, count[i], i);
+	}
+	expect_no_leak(_metadata, t);
+}
+
+/* A pool of dma-bufs rotating across queue indices is attached and mapped once. */
+TEST_F_TIMEOUT(vivid, stream_1000_frames_rotating, 180)
+{
+	long_stream(_metadata, &self->t, 2 * LONG_INDICES);
+}
+
+/* A dma-buf that always returns to the same index is attached and mapped once. */
+TEST_F_TIMEOUT(vivid, stream_1000_frames_paired, 180)
+{
+	long_stream(_metadata, &self->t, LONG_INDICES);
+}
+
+/* ------------------------------------------------------------------------
+ * Other exporters and misuse
+ */
+
+/* A DRM (vgem) dumb buffer shared with PRIME captures intact frames. */
+TEST_F_TIMEOUT(vivid, vgem_prime_import, 120)
+{
+	struct vivid_test *t = &self->t;
+	struct vnode *n = &t->node[0];
+	struct drm_mode_create_dumb create;
+	struct v4l2_requestbuffers req;
+	unsigned int i;
+	char path[32];
+	int fd;
+
+	/*
+	 * vgem's buffers are shmem pages, contiguous for vivid only by
+	 * chance, which dma-contig (vivid-001) needs: vivid-000 on vmalloc
+	 * imports them.
+	 */
+	t->drm = open_vgem(path, sizeof(path));
+	if (t->drm < 0)
+		SKIP(return, "no vgem device (CONFIG_DRM_VGEM)");
+	if (vivid_param("allocators", 0) > 0)
+		SKIP(return, "vivid-000 is not on vmalloc (vivid.allocators=0,1)");
+	if (vnode_open(n, "vivid-000-vid-cap", CAP))
+		SKIP(return, NEED_NODES ": %s", strerror(errno));
+	static_image(_metadata, t, n);
+	capture_reference(_metadata, t, n);
+
+	for (i = 0; i < NBUFS; i++) {
+		/* one 32-bit pixel per two YUYV pixels: the same lines */
+		memset(&create, 0, sizeof(create));
+		create.width = n->pix.bytesperline / 4;
+		create.height = n->pix.height;
+		create.bpp = 32;
+		ASSERT_EQ(0, ioctl(t->drm, DRM_IOCTL_MODE_CREATE_DUMB, &create))
+			TH_LOG("vgem dumb buffer %ux%u: %s", create.width,
+			       create.height, strerror(errno));
+		ASSERT_LE(n->pix.sizeimage, create.size);
+		ASSERT_EQ(0, prime_export(t->drm, create.handle, &fd))
+			TH_LOG("PRIME export from %s: %s", path, strerror(errno));
+		add_dbuf(_metadata, t, fd, true);
+		ASSERT_LE(n->pix.sizeimage, t->buf[i].size);
+	}
+
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, NBUFS, 0, &req))
+		TH_LOG("REQBUFS DMABUF on %s: %s", n->name, strerror(errno));
+	ASSERT_LE(NBUFS, req.count);
+	stream_imports(_metadata, t, n, 0, NBUFS);
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, 0, 0, &req));
+	for (i = 0; i < NBUFS; i++)
+		expect_detached(_metadata, t->buf[i].fd, "vgem buffer");
+	/* the handles hold the dma-bufs too: release_all() closes vgem */
+	expect_no_leak(_metadata, t);
+}
+
+/* Queue dma-buf FD at INDEX with MEMORY as the buffer's memory type. */
+static int qbuf_memory(struct vnode *n, __u32 index, __u32 memory, int fd)
+{
+	struct v4l2_buffer b;
+
+	memset(&b, 0, sizeof(b));
+	b.type = n->type;
+	b.memory = memory;
+	b.index = index;
+	b.m.fd = fd;
+	return ioctl(n->fd, VIDIOC_QBUF, &b);
+}
+
+static int remove_bufs(struct vnode *n, __u32 index, __u32 count)
+{
+	struct v4l2_remove_buffers r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = n->type;
+	r.index = index;
+	r.count = count;
+	return ioctl(n->fd, VIDIOC_REMOVE_BUFS, &r);
+}
+
+/* Misusing a DMABUF queue gets the documented errno and pins no dma-buf. */
+TEST_F_TIMEOUT(vivid, dmabuf_queue_misuse, 60)
+{
+	struct vivid_test *t = &self->t;
+	struct vnode *n = &t->node[0];
+	struct v4l2_requestbuffers req;
+	struct v4l2_create_buffers cb;
+	__u32 max, total, caps;
+	struct v4l2_buffer b;
+	unsigned int i;
+	int fd, type;
+	long refs[2];
+	size_t size;
+
+	if (not_dma_contig(1, false))
+		SKIP(return, NEED_DC);
+	if (swiotlb_forced())
+		SKIP(return, BOUNCING);
+	if (access("/dev/dma_heap/reserved", F_OK))
+		SKIP(return, NEED_CMA);
+	if (vnode_open(n, "vivid-001-vid-cap", CAP))
+		SKIP(return, NEED_NODES ": %s", strerror(errno));
+	/*
+	 * Not here: an fd of no dma-buf and short dma-bufs (short_import);
+	 * a wrong plane count or data_offset, as the test guest's vivid is
+	 * single-planar.
+	 */
+	static_image(_metadata, t, n);
+	size = page_round(n->pix.sizeimage);
+	for (i = 0; i < 2; i++) {
+		fd = heap_buffer_named("reserved", size);
+		ASSERT_LE(0, fd) TH_LOG("CMA heap: %s", strerror(errno));
+		add_dbuf(_metadata, t, fd, false);
+		refs[i] = dbuf_refs(fd);
+		ASSERT_LT(0, refs[i]);
+	}
+
+	/*
+	 * Asked for 2^32 - 1 buffers, REQBUFS and CREATE_BUFS give what fits
+	 * below the queue's limit, which CREATE_BUFS with count 0 tells.
+	 */
+	memset(&cb, 0, sizeof(cb));
+	cb.memory = V4L2_MEMORY_DMABUF;
+	cb.format.type = n->type;
+	ASSERT_EQ(0, ioctl(n->fd, VIDIOC_G_FMT, &cb.format));
+	ASSERT_EQ(0, ioctl(n->fd, VIDIOC_CREATE_BUFS, &cb))
+		TH_LOG("CREATE_BUFS count 0: %s", strerror(errno));
+	caps = cb.capabilities;
+	ASSERT_NE(0U, caps & V4L2_BUF_CAP_SUPPORTS_MAX_NUM_BUFFERS);
+	max = cb.max_num_buffers;
+	ASSERT_LT(2U, max);
+
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, 0xffffffff, 0, &req))
+		TH_LOG("REQBUFS count 0xffffffff: %s", strerror(errno));
+	EXPECT_LE(1U, req.count);
+	EXPECT_GE(max, req.count);
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, 2, 0, &req));
+	ASSERT_EQ(2U, req.count);
+	cb.count = 0xffffffff;
+	ASSERT_EQ(0, ioctl(n->fd, VIDIOC_CREATE_BUFS, &cb))
+		TH_LOG("CREATE_BUFS count 0xffffffff: %s", strerror(errno));
+	EXPECT_EQ(2U, cb.index);
+	EXPECT_LE(1U, cb.count);
+	EXPECT_GE(max - 2, cb.count);
+	total = cb.index + cb.count;
+
+	/* QBUF of a closed fd, beyond the queue, of another memory type: EINVAL */
+	fd = heap_buffer_named("reserved", size);
+	ASSERT_LE(0, fd) TH_LOG("CMA heap: %s", strerror(errno));
+	close(fd);
+	EXPECT_EQ(-1, qbuf_dmabuf(n, 0, fd, 0, 0));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("a closed fd: %s", strerror(errno));
+
+	EXPECT_EQ(-1, qbuf_dmabuf(n, total, t->buf[0].fd, 0, 0));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("index %u: %s", total, strerror(errno));
+	EXPECT_EQ(-1, qbuf_memory(n, 0, V4L2_MEMORY_MMAP, t->buf[0].fd));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("V4L2_MEMORY_MMAP: %s", strerror(errno));
+	expect_let_go(_metadata, t->buf[0].fd, 0, refs[0], "refused QBUF");
+
+	/* QBUF of a queued buffer, with its dma-buf or another: EINVAL */
+	ASSERT_EQ(0, qbuf_dmabuf(n, 0, t->buf[0].fd, 0, 0))
+		TH_LOG("QBUF: %s", strerror(errno));
+	EXPECT_EQ(-1, qbuf_dmabuf(n, 0, t->buf[0].fd, 0, 0));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("QBUF twice: %s", strerror(errno));
+	EXPECT_EQ(-1, qbuf_dmabuf(n, 0, t->buf[1].fd, 0, 0));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("QBUF of a queued buffer: %s",
+					strerror(errno));
+	expect_let_go(_metadata, t->buf[1].fd, 1, refs[1], "QBUF of a queued buffer");
+
+	/* REMOVE_BUFS of a queued buffer: EBUSY; beyond the queue: EINVAL */
+	if (caps & V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS) {
+		EXPECT_EQ(-1, remove_bufs(n, 0, 1));
+		EXPECT_EQ(EBUSY, errno) TH_LOG("REMOVE_BUFS of a queued buffer: %s",
+					       strerror(errno));
+		EXPECT_EQ(-1, remove_bufs(n, total - 1, 2));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("REMOVE_BUFS beyond the queue: %s",
+						strerror(errno));
+	} else {
+		TH_LOG("%s has no VIDIOC_REMOVE_BUFS: not checked", n->name);
+	}
+
+	ASSERT_EQ(0, qbuf_dmabuf(n, 1, t->buf[1].fd, 0, 0))
+		TH_LOG("QBUF: %s", strerror(errno));
+	/* STREAMON while streaming: 0; the queue still works */
+	ASSERT_EQ(0, stream(n, true)) TH_LOG("STREAMON: %s", strerror(errno));
+	type = (int)n->type;
+	EXPECT_EQ(0, ioctl(n->fd, VIDIOC_STREAMON, &type))
+		TH_LOG("STREAMON while streaming: %s", strerror(errno));
+	ASSERT_EQ(0, dequeue(n, V4L2_MEMORY_DMABUF, &b))
+		TH_LOG("DQBUF: %s", strerror(errno));
+	EXPECT_EQ(0U, b.index);
+	EXPECT_EQ(0U, b.flags & V4L2_BUF_FLAG_ERROR);
+	EXPECT_EQ(n->pix.sizeimage, b.bytesused);
+	ASSERT_EQ(0, stream(n, false));
+
+	/* REMOVE_BUFS of a dequeued buffer lets go of its dma-buf */
+	if (caps & V4L2_BUF_CAP_SUPPORTS_REMOVE_BUFS) {
+		EXPECT_EQ(0, remove_bufs(n, 0, 1))
+			TH_LOG("REMOVE_BUFS of a dequeued buffer: %s",
+			       strerror(errno));
+		expect_let_go(_metadata, t->buf[0].fd, 0, refs[0], "REMOVE_BUFS");
+	}
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, 0, 0, &req));
+	for (i = 0; i < 2; i++)
+		expect_let_go(_metadata, t->buf[i].fd, i, refs[i], "REQBUFS(0)");
+	expect_no_leak(_metadata, t);
+}
+
+/* A dma-buf queued and then closed still gets its frame, and REQBUFS(0) frees it. */
+TEST_F_TIMEOUT(vivid, fd_closed_while_queued, 60)
+{
+	struct vivid_test *t = &self->t;
+	struct vnode *n = &t->node[0];
+	struct v4l2_requestbuffers req;
+	int fd, memfd, before = -1;
+	struct v4l2_buffer b;
+	unsigned char *map;
+	size_t size;
+
+	if (vivid_param("allocators", 0) > 0)
+		SKIP(return, "vivid-000 is not on vmalloc (vivid.allocators=0,1)");
+	if (access("/dev/udmabuf", F_OK))
+		SKIP(return, "no /dev/udmabuf (CONFIG_UDMABUF)");
+	if (vnode_open(n, "vivid-000-vid-cap", CAP))
+		SKIP(return, NEED_NODES ": %s", strerror(errno));
+	static_image(_metadata, t, n);
+	capture_reference(_metadata, t, n);
+	size = page_round(n->pix.sizeimage);
+
+	/*
+	 * The frame is read through the memfd behind a udmabuf, which holds
+	 * no reference to the dma-buf. vivid-000 (vmalloc) imports it: a
+	 * udmabuf is not contiguous.
+	 */
+	fd = udmabuf_buffer(size, &memfd);
+	ASSERT_LE(0, fd) TH_LOG("udmabuf: %s", strerror(errno));
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	ASSERT_NE(MAP_FAILED, map) TH_LOG("mmap of the memfd: %s", strerror(errno));
+	close(memfd);
+	memset(map, POISON, size);
+	if (t->baseline >= 0)
+		before = dmabuf_sysfs_count();
+
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, 2, 0, &req))
+		TH_LOG("REQBUFS DMABUF: %s", strerror(errno));
+	ASSERT_EQ(0, qbuf_dmabuf(n, 0, fd, (__u32)size, 0))
+		TH_LOG("QBUF of a udmabuf: %s", strerror(errno));
+	close(fd);
+	if (before >= 0) {
+		EXPECT_EQ(before, dmabuf_sysfs_count())
+			TH_LOG("the queued dma-buf went with its fd");
+	}
+
+	ASSERT_EQ(0, stream(n, true)) TH_LOG("STREAMON: %s", strerror(errno));
+	ASSERT_EQ(0, dequeue(n, V4L2_MEMORY_DMABUF, &b))
+		TH_LOG("DQBUF after the fd was closed: %s", strerror(errno));
+	EXPECT_EQ(0U, b.index);
+	EXPECT_EQ(0U, b.flags & V4L2_BUF_FLAG_ERROR);
+	EXPECT_EQ(n->pix.sizeimage, b.bytesused);
+	EXPECT_TRUE(check_frame(_metadata, t, map, n->pix.sizeimage,
+				"closed udmabuf", b.sequence));
+	ASSERT_EQ(0, stream(n, false));
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, 0, 0, &req));
+	if (before >= 0) {
+		EXPECT_EQ(before - 1, sysfs_settle(before - 1))
+			TH_LOG("REQBUFS(0) left the closed dma-buf behind");
+	}
+	munmap(map, size);
 	expect_no_leak(_metadata, t);
 }
 
