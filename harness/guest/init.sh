@@ -71,9 +71,10 @@ v4l2_plan() {
 		}
 		case "$n" in
 		vivid-*-vid-cap) exp=$(node "${n%-vid-cap}-vid-out") ;;
+		# dma-contig imports only what is contiguous: a dma-contig
+		# exporter (vivid-000 is vmalloc, contiguous only by chance)
+		vivid-001-vid-out|vnull) exp=$(node vivid-001-vid-cap) ;;
 		vivid-*-vid-out|vim2m) exp=$(node vivid-000-vid-cap) ;;
-		# dma-contig imports only what is contiguous: a dma-contig exporter
-		vnull) exp=$(node vivid-001-vid-cap) ;;
 		vivid-*) exp= ;;
 		*) continue ;;
 		esac
