@@ -111,7 +111,12 @@ static const char *state_str(enum vb2_buffer_state state)
 	return "bogus";
 }
 
-/* Driver callbacks.  Optional ones that are missing succeed. */
+/*
+ * Driver callbacks.  Optional ones that are missing succeed.  These and the
+ * other small helpers of the per-frame path are forced inline: the kernel
+ * is often built for size, where each of them would be a call of its own
+ * on every QBUF and DQBUF.
+ */
 
 static int drv_queue_setup(struct vb2_queue *vq, unsigned int *nbufs,
 			   unsigned int *nplanes, unsigned int sizes[])
@@ -125,7 +130,7 @@ static int drv_queue_setup(struct vb2_queue *vq, unsigned int *nbufs,
 	return err;
 }
 
-static int drv_buf_out_validate(struct vb2_buffer *vb)
+static __always_inline int drv_buf_out_validate(struct vb2_buffer *vb)
 {
 	const struct vb2_ops *ops = vb->vb2_queue->ops;
 	int err = ops->buf_out_validate ? ops->buf_out_validate(vb) : 0;
@@ -135,7 +140,7 @@ static int drv_buf_out_validate(struct vb2_buffer *vb)
 	return err;
 }
 
-static int drv_buf_init(struct vb2_buffer *vb)
+static __always_inline int drv_buf_init(struct vb2_buffer *vb)
 {
 	const struct vb2_ops *ops = vb->vb2_queue->ops;
 	int err = ops->buf_init ? ops->buf_init(vb) : 0;
@@ -145,7 +150,7 @@ static int drv_buf_init(struct vb2_buffer *vb)
 	return err;
 }
 
-static int drv_buf_prepare(struct vb2_buffer *vb)
+static __always_inline int drv_buf_prepare(struct vb2_buffer *vb)
 {
 	const struct vb2_ops *ops = vb->vb2_queue->ops;
 	int err = ops->buf_prepare ? ops->buf_prepare(vb) : 0;
@@ -155,7 +160,7 @@ static int drv_buf_prepare(struct vb2_buffer *vb)
 	return err;
 }
 
-static void drv_buf_finish(struct vb2_buffer *vb)
+static __always_inline void drv_buf_finish(struct vb2_buffer *vb)
 {
 	const struct vb2_ops *ops = vb->vb2_queue->ops;
 
@@ -164,7 +169,7 @@ static void drv_buf_finish(struct vb2_buffer *vb)
 	tally(vb, buf_finish);
 }
 
-static void drv_buf_cleanup(struct vb2_buffer *vb)
+static __always_inline void drv_buf_cleanup(struct vb2_buffer *vb)
 {
 	const struct vb2_ops *ops = vb->vb2_queue->ops;
 
@@ -173,7 +178,7 @@ static void drv_buf_cleanup(struct vb2_buffer *vb)
 	tally(vb, buf_cleanup);
 }
 
-static void drv_buf_request_complete(struct vb2_buffer *vb)
+static __always_inline void drv_buf_request_complete(struct vb2_buffer *vb)
 {
 	const struct vb2_ops *ops = vb->vb2_queue->ops;
 
@@ -191,7 +196,7 @@ static void drv_unprepare_streaming(struct vb2_queue *vq)
 
 /* Front-end (V4L2, DVB) hooks.  Missing ones do nothing and succeed. */
 
-static void fe_init_buffer(struct vb2_buffer *vb)
+static __always_inline void fe_init_buffer(struct vb2_buffer *vb)
 {
 	const struct vb2_buf_ops *bops = vb->vb2_queue->buf_ops;
 
@@ -199,7 +204,7 @@ static void fe_init_buffer(struct vb2_buffer *vb)
 		bops->init_buffer(vb);
 }
 
-static void fe_fill_user(struct vb2_buffer *vb, void *pb)
+static __always_inline void fe_fill_user(struct vb2_buffer *vb, void *pb)
 {
 	const struct vb2_buf_ops *bops = vb->vb2_queue->buf_ops;
 
@@ -207,7 +212,8 @@ static void fe_fill_user(struct vb2_buffer *vb, void *pb)
 		bops->fill_user_buffer(vb, pb);
 }
 
-static void fe_copy_timestamp(struct vb2_buffer *vb, const void *pb)
+static __always_inline void fe_copy_timestamp(struct vb2_buffer *vb,
+					      const void *pb)
 {
 	const struct vb2_buf_ops *bops = vb->vb2_queue->buf_ops;
 
@@ -215,7 +221,8 @@ static void fe_copy_timestamp(struct vb2_buffer *vb, const void *pb)
 		bops->copy_timestamp(vb, pb);
 }
 
-static int fe_fill_planes(struct vb2_buffer *vb, struct vb2_plane *planes)
+static __always_inline int fe_fill_planes(struct vb2_buffer *vb,
+					  struct vb2_plane *planes)
 {
 	const struct vb2_buf_ops *bops = vb->vb2_queue->buf_ops;
 
@@ -224,7 +231,8 @@ static int fe_fill_planes(struct vb2_buffer *vb, struct vb2_plane *planes)
 	return 0;
 }
 
-static int fe_check_planes(struct vb2_buffer *vb, const void *pb)
+static __always_inline int fe_check_planes(struct vb2_buffer *vb,
+					   const void *pb)
 {
 	const struct vb2_buf_ops *bops = vb->vb2_queue->buf_ops;
 
@@ -383,7 +391,7 @@ static unsigned int q_total_planes(struct vb2_queue *vq)
  * of the next QBUF or PREPARE_BUF.  The one default skip: when the device
  * only reads, ->finish has nothing to bring back to the CPU.
  */
-static void buf_default_hints(struct vb2_buffer *vb)
+static __always_inline void buf_default_hints(struct vb2_buffer *vb)
 {
 	vb->skip_cache_sync_on_prepare = 0;
 	vb->skip_cache_sync_on_finish =
@@ -391,7 +399,7 @@ static void buf_default_hints(struct vb2_buffer *vb)
 }
 
 /* Cache maintenance before the device gets the buffer (->prepare memop). */
-static void buf_sync_for_device(struct vb2_buffer *vb)
+static __always_inline void buf_sync_for_device(struct vb2_buffer *vb)
 {
 	const struct vb2_mem_ops *mops = vb->vb2_queue->mem_ops;
 	unsigned int p;
@@ -411,7 +419,7 @@ static void buf_sync_for_device(struct vb2_buffer *vb)
  * vb2_buffer_done() too, so in any context.  A device that only reads
  * leaves nothing to bring back, whatever the hints say.
  */
-static void buf_sync_for_cpu(struct vb2_buffer *vb)
+static __always_inline void buf_sync_for_cpu(struct vb2_buffer *vb)
 {
 	const struct vb2_mem_ops *mops = vb->vb2_queue->mem_ops;
 	bool skip = vb->skip_cache_sync_on_finish ||
@@ -657,8 +665,8 @@ struct vb2_dmabuf_entry {
 	unsigned int plane;
 };
 
-static struct vb2_dmabuf_entry *dmabuf_entry_of(struct vb2_buffer *vb,
-						unsigned int plane)
+static __always_inline struct vb2_dmabuf_entry *
+dmabuf_entry_of(struct vb2_buffer *vb, unsigned int plane)
 {
 	struct vb2_queue *vq = vb->vb2_queue;
 	struct vb2_dmabuf_entry *e;
@@ -1758,7 +1766,7 @@ fail:
  * exporter moved and that cannot be set up again completes with an error
  * instead of reaching the driver.
  */
-static void buf_to_driver(struct vb2_buffer *vb)
+static __always_inline void buf_to_driver(struct vb2_buffer *vb)
 {
 	struct vb2_queue *vq = vb->vb2_queue;
 	int err = 0;

@@ -122,8 +122,9 @@ struct vb2v_uplane {
 	unsigned int	data_off;
 };
 
-static void vb2v_read_uplane(const struct v4l2_buffer *b, unsigned int p,
-			     struct vb2v_uplane *u)
+static __always_inline void vb2v_read_uplane(const struct v4l2_buffer *b,
+					     unsigned int p,
+					     struct vb2v_uplane *u)
 {
 	bool mp = V4L2_TYPE_IS_MULTIPLANAR(b->type);
 	const struct v4l2_plane *src = mp ? &b->m.planes[p] : NULL;
@@ -148,16 +149,16 @@ static void vb2v_read_uplane(const struct v4l2_buffer *b, unsigned int p,
  * USERPTR and DMABUF (0 asks for the whole dma-buf), the allocated one for
  * MMAP.
  */
-static unsigned int vb2v_plane_length(const struct vb2_buffer *vb, u32 memory,
-				      unsigned int p,
-				      const struct vb2v_uplane *u)
+static __always_inline unsigned int
+vb2v_plane_length(const struct vb2_buffer *vb, u32 memory, unsigned int p,
+		  const struct vb2v_uplane *u)
 {
 	if (memory == V4L2_MEMORY_USERPTR || memory == V4L2_MEMORY_DMABUF)
 		return u->len;
 	return vb->planes[p].length;
 }
 
-static int vb2v_type_check(const struct vb2_queue *q, u32 type)
+static __always_inline int vb2v_type_check(const struct vb2_queue *q, u32 type)
 {
 	if (q->type == type)
 		return 0;
@@ -172,7 +173,7 @@ static bool vb2v_may_hold_capture(const struct vb2_queue *q)
 }
 
 /* While read()/write() emulation runs, the streaming ioctls stay out. */
-static int vb2v_fileio_check(struct vb2_queue *q)
+static __always_inline int vb2v_fileio_check(struct vb2_queue *q)
 {
 	if (!vb2_fileio_is_active(q))
 		return 0;
@@ -181,8 +182,8 @@ static int vb2v_fileio_check(struct vb2_queue *q)
 }
 
 /* A multi-planar v4l2_buffer must come with room for every plane. */
-static int vb2v_check_plane_array(const struct vb2_buffer *vb,
-				  const struct v4l2_buffer *b)
+static __always_inline int
+vb2v_check_plane_array(const struct vb2_buffer *vb, const struct v4l2_buffer *b)
 {
 	const struct vb2_queue *q = vb->vb2_queue;
 	bool mp = V4L2_TYPE_IS_MULTIPLANAR(b->type);
@@ -486,8 +487,9 @@ static void vb2v_bufop_reset(struct vb2_buffer *vb)
 	to_vb2_v4l2_buffer(vb)->request_fd = -1;
 }
 
-static void vb2v_report_plane(u32 memory, const struct vb2_plane *src,
-			      struct v4l2_plane *dst)
+static __always_inline void vb2v_report_plane(u32 memory,
+					      const struct vb2_plane *src,
+					      struct v4l2_plane *dst)
 {
 	*dst = (struct v4l2_plane) {
 		.bytesused	= src->bytesused,
@@ -1028,20 +1030,20 @@ EXPORT_SYMBOL_GPL(vb2_poll);
  * The helpers below work on the queue of the file's video node and
  * serialise on the queue's lock, or on the node's when the queue has none.
  */
-static struct vb2_queue *vb2v_node_queue(struct file *file)
+static __always_inline struct vb2_queue *vb2v_node_queue(struct file *file)
 {
 	return video_devdata(file)->queue;
 }
 
 /* The node's queue, or ERR_PTR(-EBUSY) when another file handle owns it. */
-static struct vb2_queue *vb2v_owned_queue(struct file *file)
+static __always_inline struct vb2_queue *vb2v_owned_queue(struct file *file)
 {
 	struct vb2_queue *q = vb2v_node_queue(file);
 
 	return vb2_queue_is_busy(q, file) ? ERR_PTR(-EBUSY) : q;
 }
 
-static struct media_device *vb2v_node_mdev(struct file *file)
+static __always_inline struct media_device *vb2v_node_mdev(struct file *file)
 {
 	return video_devdata(file)->v4l2_dev->mdev;
 }
@@ -1073,7 +1075,7 @@ static void vb2v_unlock(struct mutex *lock)
 		mutex_unlock(lock);
 }
 
-static bool vb2v_nonblocking(const struct file *file)
+static __always_inline bool vb2v_nonblocking(const struct file *file)
 {
 	return file->f_flags & O_NONBLOCK;
 }
