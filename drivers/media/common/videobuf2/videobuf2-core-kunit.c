@@ -7,8 +7,10 @@
  * The driver under test lives in this file.  It keeps the buffers it gets
  * from buf_queue on a list and gives them back one at a time, oldest
  * first, when a test plays the device.  It counts every callback and can
- * be told to fail buf_prepare or start_streaming, so the tests check what
- * a driver sees as well as what userspace gets back.
+ * be told to fail buf_out_validate, buf_prepare (of every buffer or of
+ * some) or start_streaming, so the tests check what a driver sees as well
+ * as what userspace gets back.  Its queue is a capture queue, or an output
+ * queue for the request cases.
  *
  * The DMABUF cases import the dma-bufs of a test exporter, also in this
  * file, into queues on vb2_dma_contig_memops.  Each of its buffers is one
@@ -28,8 +30,20 @@
  * check that a dma-buf was released.
  *
  * USERPTR planes are anonymous memory of an mm that KUnit attaches to the
- * test thread.  The request API is not covered: it needs a media device,
- * request fds and the request ioctls, none of which this test sets up.
+ * test thread.
+ *
+ * The request cases (CONFIG_MEDIA_CONTROLLER) give the driver a media
+ * device of its own, initialised but never registered: allocating and
+ * looking up requests needs nothing but its request ops, which are
+ * vb2_request_validate() and vb2_request_queue() as in any vb2 driver.
+ * Request fds are installed in the same shared file table.  The tests
+ * queue and re-initialise requests through the ioctl op of the request
+ * file, as the ioctl() syscall would, and learn whether a request is
+ * complete the way userspace does, with poll().  Like the V4L2 core for a
+ * device that takes requests, STREAMON, STREAMOFF, REQBUFS and the release
+ * of the queue take the media device's req_queue_mutex around the queue
+ * lock.  The driver has no controls, so buf_request_complete, called for
+ * a buffer of a cancelled request, only records the call.
  */
 
 #include <kunit/device.h>
@@ -57,11 +71,14 @@
 #include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
 #include <linux/workqueue.h>
+#include <media/media-device.h>
+#include <media/media-request.h>
 #include <media/videobuf2-dma-contig.h>
 #include <media/videobuf2-v4l2.h>
 #include <media/videobuf2-vmalloc.h>
@@ -79,7 +96,8 @@
 
 /* The buffer flags that tell the state of a buffer. */
 #define VB2CT_STATE	(V4L2_BUF_FLAG_QUEUED | V4L2_BUF_FLAG_DONE | \
-			 V4L2_BUF_FLAG_ERROR | V4L2_BUF_FLAG_PREPARED)
+			 V4L2_BUF_FLAG_ERROR | V4L2_BUF_FLAG_PREPARED | \
+			 V4L2_BUF_FLAG_IN_REQUEST)
 #define VB2CT_MEM_CAPS	(V4L2_BUF_CAP_SUPPORTS_MMAP | \
 			 V4L2_BUF_CAP_SUPPORTS_USERPTR | \
 			 V4L2_BUF_CAP_SUPPORTS_DMABUF)
@@ -496,6 +514,9 @@ struct vb2ct_cfg {
 	const struct vb2_mem_ops *mem_ops;
 	unsigned int io_modes;
 	bool mplane;
+	bool output;			/* else capture */
+	bool requests;			/* supports_requests */
+	bool requires_requests;
 	unsigned int nplanes;
 	u32 min_queued;
 	u32 min_reqbufs;
@@ -525,6 +546,7 @@ struct vb2ct_drv {
 	struct vb2_queue q;
 	struct mutex lock;		/* the queue lock, taken around calls */
 	struct vb2ct_cfg cfg;
+	struct media_device *mdev;	/* where requests come from, or NULL */
 	unsigned int sizes[VB2_MAX_PLANES];
 	u32 memory;			/* of the buffers allocated last */
 	u32 caps;			/* what REQBUFS reported last */
@@ -533,19 +555,24 @@ struct vb2ct_drv {
 	struct list_head active;	/* the driver's buffers, oldest first */
 	u32 sequence;
 
+	int validate_err;		/* buf_out_validate fails with it */
 	int prepare_err;		/* buf_prepare fails with it */
+	unsigned long prepare_fail;	/* ... for these (BIT(index)), 0: all */
 	int start_err;			/* start_streaming fails with it */
+	struct media_request *req_seen;	/* at the last buf_request_complete */
 
 	unsigned int setup_count;	/* *num_buffers at last queue_setup */
 	unsigned int start_count;	/* count start_streaming got last */
 	atomic_t setups;
 	atomic_t inits;
+	atomic_t validates;
 	atomic_t prepares;
 	atomic_t finishes;
 	atomic_t cleanups;
 	atomic_t queues;
 	atomic_t starts;
 	atomic_t stops;
+	atomic_t req_completes;
 };
 
 static struct vb2ct_buf *vb2ct_buf_of(struct vb2_buffer *vb)
@@ -585,13 +612,31 @@ static int vb2ct_buf_init(struct vb2_buffer *vb)
 	return 0;
 }
 
+static int vb2ct_buf_out_validate(struct vb2_buffer *vb)
+{
+	struct vb2ct_drv *d = vb2_get_drv_priv(vb->vb2_queue);
+
+	atomic_inc(&d->validates);
+	return d->validate_err;
+}
+
+/* Whether buf_prepare of @vb is to fail. */
+static bool vb2ct_prepare_fails(struct vb2ct_drv *d, struct vb2_buffer *vb)
+{
+	if (!d->prepare_err)
+		return false;
+	if (!d->prepare_fail)
+		return true;
+	return vb->index < BITS_PER_LONG && (d->prepare_fail & BIT(vb->index));
+}
+
 static int vb2ct_buf_prepare(struct vb2_buffer *vb)
 {
 	struct vb2ct_drv *d = vb2_get_drv_priv(vb->vb2_queue);
 	unsigned int i;
 
 	atomic_inc(&d->prepares);
-	if (d->prepare_err)
+	if (vb2ct_prepare_fails(d, vb))
 		return d->prepare_err;
 	for (i = 0; i < vb->num_planes; i++)
 		if (vb2_plane_size(vb, i) < d->sizes[i])
@@ -662,10 +707,24 @@ static void vb2ct_stop_streaming(struct vb2_queue *q)
 	vb2ct_give_back(d, VB2_BUF_STATE_ERROR);
 }
 
+/*
+ * A buffer of a queued request is cancelled before it reached the driver.
+ * A driver with controls would complete its part of the request here; this
+ * one has none, and notes which request it was told about.
+ */
+static void vb2ct_buf_request_complete(struct vb2_buffer *vb)
+{
+	struct vb2ct_drv *d = vb2_get_drv_priv(vb->vb2_queue);
+
+	d->req_seen = vb->req_obj.req;
+	atomic_inc(&d->req_completes);
+}
+
 static const struct vb2_ops vb2ct_qops = {
 	.queue_setup = vb2ct_queue_setup,
 	.wait_prepare = vb2_ops_wait_prepare,
 	.wait_finish = vb2_ops_wait_finish,
+	.buf_out_validate = vb2ct_buf_out_validate,
 	.buf_init = vb2ct_buf_init,
 	.buf_prepare = vb2ct_buf_prepare,
 	.buf_finish = vb2ct_buf_finish,
@@ -673,6 +732,7 @@ static const struct vb2_ops vb2ct_qops = {
 	.start_streaming = vb2ct_start_streaming,
 	.stop_streaming = vb2ct_stop_streaming,
 	.buf_queue = vb2ct_buf_queue,
+	.buf_request_complete = vb2ct_buf_request_complete,
 };
 
 /*
@@ -734,14 +794,33 @@ static unsigned int vb2ct_held(struct vb2ct_drv *d)
 	return n;
 }
 
+/*
+ * For a device that takes requests, the V4L2 core serialises STREAMON,
+ * STREAMOFF, REQBUFS and the release of the file with the queueing of
+ * requests, outside the queue lock.
+ */
+static void vb2ct_mc_lock(struct vb2ct_drv *d)
+{
+	if (d->mdev)
+		mutex_lock(&d->mdev->req_queue_mutex);
+}
+
+static void vb2ct_mc_unlock(struct vb2ct_drv *d)
+{
+	if (d->mdev)
+		mutex_unlock(&d->mdev->req_queue_mutex);
+}
+
 static void vb2ct_release_action(void *data)
 {
 	struct vb2ct_drv *d = data;
 
 	/* as vb2_fop_release() does it */
+	vb2ct_mc_lock(d);
 	mutex_lock(&d->lock);
 	vb2_queue_release(&d->q);
 	mutex_unlock(&d->lock);
+	vb2ct_mc_unlock(d);
 	/* dma-bufs the queue let go of are really put now */
 	flush_delayed_fput();
 }
@@ -752,7 +831,7 @@ static void vb2ct_release(struct kunit *test, struct vb2ct_drv *d)
 	kunit_release_action(test, vb2ct_release_action, d);
 }
 
-/* A capture queue of a new driver instance on a DMA-capable device. */
+/* A queue of a new driver instance on a DMA-capable device. */
 static struct vb2ct_drv *vb2ct_new(struct kunit *test,
 				   const struct vb2ct_cfg *cfg)
 {
@@ -781,8 +860,12 @@ static struct vb2ct_drv *vb2ct_new(struct kunit *test,
 	INIT_LIST_HEAD(&d->active);
 
 	q = &d->q;
-	q->type = cfg->mplane ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE :
-				V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	if (cfg->output)
+		q->type = cfg->mplane ? V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE :
+					V4L2_BUF_TYPE_VIDEO_OUTPUT;
+	else
+		q->type = cfg->mplane ? V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE :
+					V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	q->io_modes = cfg->io_modes;
 	q->dev = dev;
 	q->lock = &d->lock;
@@ -793,6 +876,8 @@ static struct vb2ct_drv *vb2ct_new(struct kunit *test,
 	q->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
 	q->min_queued_buffers = cfg->min_queued;
 	q->min_reqbufs_allocation = cfg->min_reqbufs;
+	q->supports_requests = cfg->requests;
+	q->requires_requests = cfg->requires_requests;
 	KUNIT_ASSERT_EQ(test, vb2_queue_init(q), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							vb2ct_release_action,
@@ -841,9 +926,11 @@ static int vb2ct_reqbufs_raw(struct vb2ct_drv *d,
 {
 	int ret;
 
+	vb2ct_mc_lock(d);
 	mutex_lock(&d->lock);
 	ret = vb2_reqbufs(&d->q, rb);
 	mutex_unlock(&d->lock);
+	vb2ct_mc_unlock(d);
 	if (!ret)
 		d->memory = rb->memory;
 	d->caps = rb->capabilities;
@@ -917,7 +1004,7 @@ static int vb2ct_prepare_buf(struct vb2ct_drv *d, struct vb2ct_ubuf *u)
 	int ret;
 
 	mutex_lock(&d->lock);
-	ret = vb2_prepare_buf(&d->q, NULL, &u->b);
+	ret = vb2_prepare_buf(&d->q, d->mdev, &u->b);
 	mutex_unlock(&d->lock);
 	return ret;
 }
@@ -927,7 +1014,7 @@ static int vb2ct_qbuf(struct vb2ct_drv *d, struct vb2ct_ubuf *u)
 	int ret;
 
 	mutex_lock(&d->lock);
-	ret = vb2_qbuf(&d->q, NULL, &u->b);
+	ret = vb2_qbuf(&d->q, d->mdev, &u->b);
 	mutex_unlock(&d->lock);
 	return ret;
 }
@@ -947,9 +1034,11 @@ static int vb2ct_streamon(struct vb2ct_drv *d, u32 type)
 {
 	int ret;
 
+	vb2ct_mc_lock(d);
 	mutex_lock(&d->lock);
 	ret = vb2_streamon(&d->q, type);
 	mutex_unlock(&d->lock);
+	vb2ct_mc_unlock(d);
 	return ret;
 }
 
@@ -957,9 +1046,11 @@ static int vb2ct_streamoff(struct vb2ct_drv *d, u32 type)
 {
 	int ret;
 
+	vb2ct_mc_lock(d);
 	mutex_lock(&d->lock);
 	ret = vb2_streamoff(&d->q, type);
 	mutex_unlock(&d->lock);
+	vb2ct_mc_unlock(d);
 	return ret;
 }
 
@@ -1055,17 +1146,29 @@ static noinline_for_stack int vb2ct_qbuf_user(struct vb2ct_drv *d,
 	return vb2ct_qbuf(d, &u);
 }
 
-/* The state flags QUERYBUF reports for buffer @index. */
-static noinline_for_stack u32 vb2ct_flags(struct kunit *test,
+/*
+ * The flags QUERYBUF reports for buffer @index, and in *@rfd (unless NULL)
+ * the request fd.
+ */
+static noinline_for_stack u32 vb2ct_query(struct kunit *test,
 					  struct vb2ct_drv *d,
-					  unsigned int index)
+					  unsigned int index, s32 *rfd)
 {
 	struct vb2ct_ubuf u;
 
 	vb2ct_ubuf(d, &u, index, d->memory);
 	KUNIT_ASSERT_EQ_MSG(test, vb2ct_querybuf(d, &u), 0,
 			    "QUERYBUF of buffer %u", index);
-	return u.b.flags & VB2CT_STATE;
+	if (rfd)
+		*rfd = u.b.request_fd;
+	return u.b.flags;
+}
+
+/* The state flags QUERYBUF reports for buffer @index. */
+static u32 vb2ct_flags(struct kunit *test, struct vb2ct_drv *d,
+		       unsigned int index)
+{
+	return vb2ct_query(test, d, index, NULL) & VB2CT_STATE;
 }
 
 /*
@@ -2628,6 +2731,622 @@ static void vb2_core_test_release_mmap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&d->cleanups), 4);
 }
 
+/* ------------------------------------------------------------------------
+ * Media requests
+ */
+
+#if IS_ENABLED(CONFIG_MEDIA_CONTROLLER)
+
+/* What QUERYBUF and DQBUF say of a buffer and of the request it went in. */
+#define VB2CT_REQ_FLAGS	(VB2CT_STATE | V4L2_BUF_FLAG_REQUEST_FD)
+/* A buffer bound to a request that is not queued yet. */
+#define VB2CT_BOUND	(V4L2_BUF_FLAG_IN_REQUEST | V4L2_BUF_FLAG_REQUEST_FD)
+
+/* What poll() on a request fd says, as numbers KUnit can print. */
+#define VB2CT_POLL_UNQUEUED	((__force unsigned int)EPOLLERR)
+#define VB2CT_POLL_PENDING	0U
+#define VB2CT_POLL_COMPLETE	((__force unsigned int)EPOLLPRI)
+
+/* Output video through requests, the way a stateless decoder takes it. */
+static const struct vb2ct_cfg vb2ct_req_out_cfg = {
+	.mem_ops = &vb2_vmalloc_memops,
+	.io_modes = VB2_MMAP,
+	.output = true,
+	.requests = true,
+	.nplanes = 1,
+};
+
+/* Capture that may be fed through requests. */
+static const struct vb2ct_cfg vb2ct_req_cap_cfg = {
+	.mem_ops = &vb2_vmalloc_memops,
+	.io_modes = VB2_MMAP,
+	.requests = true,
+	.nplanes = 1,
+};
+
+/* The request ops of a vb2 driver; requests are plain struct media_request. */
+static const struct media_device_ops vb2ct_mdev_ops = {
+	.req_validate = vb2_request_validate,
+	.req_queue = vb2_request_queue,
+};
+
+static void vb2ct_mdev_cleanup(void *data)
+{
+	media_device_cleanup(data);
+}
+
+/*
+ * A media device, initialised and never registered: no device node, just
+ * what requests need.  Make it before the queue whose requests it gives,
+ * so that it goes after the queue and the requests the queue holds.
+ */
+static struct media_device *vb2ct_mdev_new(struct kunit *test)
+{
+	static atomic_t seq = ATOMIC_INIT(0);
+	struct media_device *mdev;
+	struct device *dev;
+	char name[32];
+
+	snprintf(name, sizeof(name), "vb2-core-md%d",
+		 atomic_inc_return(&seq));
+	dev = kunit_device_register(test, name);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+
+	mdev = kunit_kzalloc(test, sizeof(*mdev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, mdev);
+	mdev->dev = dev;
+	mdev->ops = &vb2ct_mdev_ops;
+	strscpy(mdev->model, "vb2 core test", sizeof(mdev->model));
+	strscpy(mdev->driver_name, "vb2-core-kunit",
+		sizeof(mdev->driver_name));
+	strscpy(mdev->bus_info, "kunit", sizeof(mdev->bus_info));
+	media_device_init(mdev);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							vb2ct_mdev_cleanup,
+							mdev), 0);
+	return mdev;
+}
+
+/* A queue of @cfg whose buffers may go into requests of a media device. */
+static struct vb2ct_drv *vb2ct_new_mc(struct kunit *test,
+				      const struct vb2ct_cfg *cfg)
+{
+	struct media_device *mdev = vb2ct_mdev_new(test);
+	struct vb2ct_drv *d = vb2ct_new(test, cfg);
+
+	d->mdev = mdev;
+	return d;
+}
+
+/* MEDIA_IOC_REQUEST_ALLOC: where the new request's fd is kept. */
+static int *vb2ct_req_new(struct kunit *test, struct media_device *mdev)
+{
+	int fd = -1;
+
+	KUNIT_ASSERT_EQ(test, media_request_alloc(mdev, &fd), 0);
+	KUNIT_ASSERT_GE(test, fd, 0);
+	return vb2ct_hold_fd(test, fd);
+}
+
+static void vb2ct_req_put(void *data)
+{
+	media_request_put(data);
+}
+
+/* The request behind @fd, with a reference of the test's until it ends. */
+static struct media_request *vb2ct_req_hold(struct kunit *test,
+					    struct media_device *mdev, int fd)
+{
+	struct media_request *req = media_request_get_by_fd(mdev, fd);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, req);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vb2ct_req_put,
+							req), 0);
+	return req;
+}
+
+/* An ioctl on the request fd, as the ioctl() syscall makes it. */
+static int vb2ct_req_ioctl(struct kunit *test, int fd, unsigned int cmd)
+{
+	struct file *file = fget(fd);
+	long ret;
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, file, "no request fd %d", fd);
+	ret = file->f_op->unlocked_ioctl(file, cmd, 0);
+	fput(file);
+	return ret;
+}
+
+static int vb2ct_req_queue(struct kunit *test, int fd)
+{
+	return vb2ct_req_ioctl(test, fd, MEDIA_REQUEST_IOC_QUEUE);
+}
+
+static int vb2ct_req_reinit(struct kunit *test, int fd)
+{
+	return vb2ct_req_ioctl(test, fd, MEDIA_REQUEST_IOC_REINIT);
+}
+
+/* poll() on the request fd, without waiting. */
+static unsigned int vb2ct_req_poll(struct kunit *test, int fd)
+{
+	struct file *file = fget(fd);
+	__poll_t mask;
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, file, "no request fd %d", fd);
+	mask = vfs_poll(file, NULL);
+	fput(file);
+	return (__force unsigned int)mask;
+}
+
+/* @req is in @state and none of the queue's buffers is left in it. */
+static void vb2ct_expect_req_empty(struct kunit *test,
+				   struct media_request *req,
+				   enum media_request_state state)
+{
+	enum media_request_state now;
+	unsigned int incomplete;
+	unsigned long flags;
+	bool empty;
+
+	spin_lock_irqsave(&req->lock, flags);
+	now = req->state;
+	empty = list_empty(&req->objects);
+	incomplete = req->num_incomplete_objects;
+	spin_unlock_irqrestore(&req->lock, flags);
+	KUNIT_EXPECT_EQ(test, now, state);
+	KUNIT_EXPECT_TRUE(test, empty);
+	KUNIT_EXPECT_EQ(test, incomplete, 0U);
+}
+
+/* The QBUF argument that puts MMAP buffer @index in the request behind @fd. */
+static void vb2ct_ubuf_req(struct vb2ct_drv *d, struct vb2ct_ubuf *u,
+			   unsigned int index, int fd)
+{
+	unsigned int p;
+
+	vb2ct_ubuf(d, u, index, V4L2_MEMORY_MMAP);
+	u->b.flags = V4L2_BUF_FLAG_REQUEST_FD;
+	u->b.request_fd = fd;
+	if (!d->cfg.output)
+		return;
+	/* a full payload, as for a slice of a compressed frame */
+	if (!d->cfg.mplane) {
+		u->b.bytesused = VB2CT_SIZE;
+		return;
+	}
+	for (p = 0; p < d->cfg.nplanes; p++)
+		u->planes[p].bytesused = VB2CT_SIZE;
+}
+
+static noinline_for_stack int vb2ct_qbuf_req(struct vb2ct_drv *d,
+					     unsigned int index, int fd)
+{
+	struct vb2ct_ubuf u;
+
+	vb2ct_ubuf_req(d, &u, index, fd);
+	return vb2ct_qbuf(d, &u);
+}
+
+/* The state and request flags QUERYBUF reports for buffer @index. */
+static u32 vb2ct_rflags(struct kunit *test, struct vb2ct_drv *d,
+			unsigned int index, s32 *rfd)
+{
+	return vb2ct_query(test, d, index, rfd) & VB2CT_REQ_FLAGS;
+}
+
+/*
+ * DQBUF of a buffer the device completed without error, which came in the
+ * request behind @fd and says so.  Returns its index.
+ */
+static noinline_for_stack unsigned int vb2ct_dq_req(struct kunit *test,
+						    struct vb2ct_drv *d,
+						    int fd)
+{
+	struct vb2ct_ubuf u;
+
+	vb2ct_ubuf(d, &u, 0, V4L2_MEMORY_MMAP);
+	KUNIT_ASSERT_EQ(test, vb2ct_dqbuf(d, &u), 0);
+	KUNIT_EXPECT_EQ_MSG(test, u.b.flags & VB2CT_REQ_FLAGS,
+			    (u32)V4L2_BUF_FLAG_REQUEST_FD,
+			    "flags of buffer %u", u.b.index);
+	KUNIT_EXPECT_EQ_MSG(test, u.b.request_fd, fd,
+			    "request fd of buffer %u", u.b.index);
+	return u.b.index;
+}
+
+/* A buffer goes with its request: bound at QBUF, queued and done with it. */
+static void vb2_core_test_request_lifecycle(struct kunit *test)
+{
+	struct vb2ct_drv *d = vb2ct_new_mc(test, &vb2ct_req_out_cfg);
+	int *fd = vb2ct_req_new(test, d->mdev);
+	struct vb2ct_ubuf u;
+	s32 rfd;
+
+	vb2ct_alloc(test, d, V4L2_MEMORY_MMAP, 2);
+	KUNIT_EXPECT_TRUE(test, d->caps & V4L2_BUF_CAP_SUPPORTS_REQUESTS);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+
+	/* bound: the driver checks the buffer and gets nothing yet */
+	vb2ct_ubuf_req(d, &u, 0, *fd);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf(d, &u), 0);
+	KUNIT_EXPECT_EQ(test, u.b.flags & VB2CT_REQ_FLAGS, (u32)VB2CT_BOUND);
+	KUNIT_EXPECT_EQ(test, u.b.request_fd, *fd);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, &rfd),
+			(u32)VB2CT_BOUND);
+	KUNIT_EXPECT_EQ(test, rfd, *fd);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->validates), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->prepares), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->queues), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_UNQUEUED);
+
+	/* queued: validated and prepared, then handed to the driver */
+	KUNIT_ASSERT_EQ(test, vb2ct_req_queue(test, *fd), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->validates), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->prepares), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->queues), 1);
+	KUNIT_EXPECT_EQ(test, vb2ct_held(d), 1U);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, &rfd),
+			(u32)(V4L2_BUF_FLAG_QUEUED | V4L2_BUF_FLAG_REQUEST_FD));
+	KUNIT_EXPECT_EQ(test, rfd, *fd);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_PENDING);
+
+	/* its only buffer done, the request is complete */
+	KUNIT_ASSERT_EQ(test, vb2ct_complete(d, VB2_BUF_STATE_DONE, 0), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_COMPLETE);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, NULL),
+			(u32)(V4L2_BUF_FLAG_DONE | V4L2_BUF_FLAG_REQUEST_FD));
+	KUNIT_EXPECT_EQ(test, vb2ct_dq_req(test, d, *fd), 0U);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, NULL), 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->finishes), 1);
+
+	/* re-initialised, it takes both buffers and completes with the last */
+	KUNIT_ASSERT_EQ(test, vb2ct_req_reinit(test, *fd), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_UNQUEUED);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 0, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 1, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_req_queue(test, *fd), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->queues), 3);
+	KUNIT_ASSERT_EQ(test, vb2ct_complete(d, VB2_BUF_STATE_DONE, 0), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_PENDING);
+	KUNIT_ASSERT_EQ(test, vb2ct_complete(d, VB2_BUF_STATE_DONE, 0), 1);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_COMPLETE);
+	KUNIT_EXPECT_EQ(test, vb2ct_dq_req(test, d, *fd), 0U);
+	KUNIT_EXPECT_EQ(test, vb2ct_dq_req(test, d, *fd), 1U);
+
+	vb2ct_release(test, d);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->finishes),
+			atomic_read(&d->prepares));
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->req_completes), 0);
+}
+
+/* A queue is fed through requests or directly, not both, until cancelled. */
+static void vb2_core_test_request_mixing(struct kunit *test)
+{
+	struct vb2ct_drv *d = vb2ct_new_mc(test, &vb2ct_req_cap_cfg);
+	int *fd = vb2ct_req_new(test, d->mdev);
+	struct vb2ct_drv *e;
+	int *efd;
+
+	/* a request first: no direct QBUF */
+	vb2ct_alloc(test, d, V4L2_MEMORY_MMAP, 2);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 0, *fd), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_mmap(d, 1), -EBUSY);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 1, NULL), 0U);
+
+	/* STREAMOFF takes buffer 0 out of its request and forgets the mode */
+	KUNIT_ASSERT_EQ(test, vb2ct_streamoff(d, d->q.type), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, NULL), 0U);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_queue(test, *fd), -ENOENT);
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_mmap(d, 1), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_req(d, 0, *fd), -EBUSY);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->req_completes), 0);
+	vb2ct_release(test, d);
+
+	/* a direct QBUF first, on a new queue: no request QBUF */
+	e = vb2ct_new_mc(test, &vb2ct_req_cap_cfg);
+	efd = vb2ct_req_new(test, e->mdev);
+	vb2ct_alloc(test, e, V4L2_MEMORY_MMAP, 2);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_mmap(e, 0), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_req(e, 1, *efd), -EBUSY);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, e, 1, NULL), 0U);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_queue(test, *efd), -ENOENT);
+
+	/* until STREAMOFF */
+	KUNIT_ASSERT_EQ(test, vb2ct_streamoff(e, e->q.type), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(e, 1, *efd), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, e, 1, NULL),
+			(u32)VB2CT_BOUND);
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_mmap(e, 0), -EBUSY);
+	vb2ct_release(test, e);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->finishes),
+			atomic_read(&e->prepares));
+}
+
+/* EBADR: a direct QBUF where requests are required, or a request refused. */
+static void vb2_core_test_request_required(struct kunit *test)
+{
+	struct vb2ct_cfg cfg = vb2ct_req_cap_cfg;
+	struct media_device *mdev;
+	struct vb2ct_drv *d, *e;
+	int *fd, *efd;
+
+	cfg.requires_requests = true;
+	d = vb2ct_new_mc(test, &cfg);
+	fd = vb2ct_req_new(test, d->mdev);
+	vb2ct_alloc(test, d, V4L2_MEMORY_MMAP, 2);
+	KUNIT_EXPECT_TRUE(test, d->caps & V4L2_BUF_CAP_SUPPORTS_REQUESTS);
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_mmap(d, 0), -EBADR);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_mmap(d, 0), -EBADR);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, NULL), 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->prepares), 0);
+
+	/* through a request it streams */
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 0, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_req_queue(test, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_complete(d, VB2_BUF_STATE_DONE, 0), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_COMPLETE);
+	KUNIT_EXPECT_EQ(test, vb2ct_dq_req(test, d, *fd), 0U);
+
+	/* STREAMOFF ends the mixing rule, not the requirement */
+	KUNIT_ASSERT_EQ(test, vb2ct_streamoff(d, d->q.type), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_mmap(d, 1), -EBADR);
+
+	/* a driver without a media device has no requests to look up */
+	KUNIT_ASSERT_EQ(test, vb2ct_req_reinit(test, *fd), 0);
+	mdev = d->mdev;
+	d->mdev = NULL;
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_req(d, 1, *fd), -EBADR);
+	d->mdev = mdev;
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 1, NULL), 0U);
+	vb2ct_release(test, d);
+
+	/* a queue that takes no requests */
+	e = vb2ct_new_mc(test, &vb2ct_mmap_cfg);
+	efd = vb2ct_req_new(test, e->mdev);
+	vb2ct_alloc(test, e, V4L2_MEMORY_MMAP, 2);
+	KUNIT_EXPECT_FALSE(test, e->caps & V4L2_BUF_CAP_SUPPORTS_REQUESTS);
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_req(e, 0, *efd), -EBADR);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, e, 0, NULL), 0U);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_queue(test, *efd), -ENOENT);
+	/* and is fed directly as if nothing happened */
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_mmap(e, 0), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->prepares), 1);
+	vb2ct_release(test, e);
+}
+
+/* Request fds that cannot take a buffer: EINVAL, or EBUSY once queued. */
+static void vb2_core_test_request_bad_fd(struct kunit *test)
+{
+	struct vb2ct_drv *d = vb2ct_new_mc(test, &vb2ct_req_cap_cfg);
+	int *fd = vb2ct_req_new(test, d->mdev);
+	int *other = vb2ct_req_new(test, d->mdev);
+	int *foreign = vb2ct_req_new(test, vb2ct_mdev_new(test));
+	int *plain, *gone, bad[4], ret;
+	struct vb2ct_ubuf u;
+	unsigned int i;
+	s32 rfd;
+
+	vb2ct_alloc(test, d, V4L2_MEMORY_MMAP, 2);
+	ret = anon_inode_getfd("vb2-core-kunit", &vb2ct_plain_fops, NULL,
+			       O_RDWR | O_CLOEXEC);
+	KUNIT_ASSERT_GE(test, ret, 0);
+	plain = vb2ct_hold_fd(test, ret);
+	gone = vb2ct_req_new(test, d->mdev);
+
+	/* no fd, no request, a closed request, another device's request */
+	bad[0] = -1;
+	bad[1] = *plain;
+	bad[2] = *gone;
+	bad[3] = *foreign;
+	vb2ct_drop_fd(test, gone);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, vb2ct_qbuf_req(d, 0, bad[i]),
+				    -EINVAL, "request fd %d", bad[i]);
+		KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, NULL), 0U);
+	}
+
+	/* PREPARE_BUF takes no request, not even a good one */
+	vb2ct_ubuf_req(d, &u, 0, *fd);
+	KUNIT_EXPECT_EQ(test, vb2ct_prepare_buf(d, &u), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, NULL), 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->prepares), 0);
+
+	/* a buffer is in one request at a time */
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 0, *fd), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_req(d, 0, *other), -EINVAL);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, &rfd),
+			(u32)VB2CT_BOUND);
+	KUNIT_EXPECT_EQ(test, rfd, *fd);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_queue(test, *other), -ENOENT);
+
+	/* a queued request takes no more buffers and is not queued again */
+	KUNIT_ASSERT_EQ(test, vb2ct_req_queue(test, *fd), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_req(d, 1, *fd), -EBUSY);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 1, NULL), 0U);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_queue(test, *fd), -EBUSY);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_reinit(test, *fd), -EBUSY);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_PENDING);
+
+	/* its buffer waited for STREAMON, and completes it as usual */
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->queues), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->queues), 1);
+	KUNIT_ASSERT_EQ(test, vb2ct_complete(d, VB2_BUF_STATE_DONE, 0), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_COMPLETE);
+	KUNIT_EXPECT_EQ(test, vb2ct_dq_req(test, d, *fd), 0U);
+	vb2ct_release(test, d);
+}
+
+/* A request that fails validation is idle again, its buffers still in it. */
+static void vb2_core_test_request_validate_fail(struct kunit *test)
+{
+	struct vb2ct_drv *d = vb2ct_new_mc(test, &vb2ct_req_out_cfg);
+	int *fd = vb2ct_req_new(test, d->mdev);
+
+	vb2ct_alloc(test, d, V4L2_MEMORY_MMAP, 3);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+
+	/* the driver refuses an output buffer as it is bound */
+	d->validate_err = -ERANGE;
+	KUNIT_EXPECT_EQ(test, vb2ct_qbuf_req(d, 2, *fd), -ERANGE);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 2, NULL), 0U);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_queue(test, *fd), -ENOENT);
+	d->validate_err = 0;
+
+	/* buffer 1 cannot be prepared when the request is queued */
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 0, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 1, *fd), 0);
+	d->prepare_err = -ERANGE;
+	d->prepare_fail = BIT(1);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_queue(test, *fd), -ERANGE);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_UNQUEUED);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, NULL),
+			(u32)VB2CT_BOUND);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 1, NULL),
+			(u32)VB2CT_BOUND);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->queues), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_held(d), 0U);
+	/* buffer 0, prepared first, was finished again */
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->prepares), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->finishes), 1);
+
+	/* the driver content, the same request goes through */
+	d->prepare_err = 0;
+	d->prepare_fail = 0;
+	KUNIT_ASSERT_EQ(test, vb2ct_req_queue(test, *fd), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->prepares), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->queues), 2);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_PENDING);
+	KUNIT_ASSERT_EQ(test, vb2ct_complete(d, VB2_BUF_STATE_DONE, 0), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_complete(d, VB2_BUF_STATE_DONE, 0), 1);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_COMPLETE);
+	KUNIT_EXPECT_EQ(test, vb2ct_dq_req(test, d, *fd), 0U);
+	KUNIT_EXPECT_EQ(test, vb2ct_dq_req(test, d, *fd), 1U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->finishes), 3);
+	vb2ct_release(test, d);
+}
+
+/* A request without a buffer is refused with ENOENT; REINIT empties one. */
+static void vb2_core_test_request_empty(struct kunit *test)
+{
+	struct vb2ct_drv *d = vb2ct_new_mc(test, &vb2ct_req_cap_cfg);
+	int *fd = vb2ct_req_new(test, d->mdev);
+
+	KUNIT_EXPECT_EQ(test, vb2ct_req_queue(test, *fd), -ENOENT);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_UNQUEUED);
+
+	/* REINIT of an idle request gives its buffers back */
+	vb2ct_alloc(test, d, V4L2_MEMORY_MMAP, 2);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 0, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_req_reinit(test, *fd), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, NULL), 0U);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_queue(test, *fd), -ENOENT);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->prepares), 0);
+
+	/* and the buffer goes into it again */
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 0, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_req_queue(test, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_complete(d, VB2_BUF_STATE_DONE, 0), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_COMPLETE);
+	KUNIT_EXPECT_EQ(test, vb2ct_dq_req(test, d, *fd), 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->prepares), 1);
+	vb2ct_release(test, d);
+}
+
+/* A request closed by userspace lives while it holds a buffer, no longer. */
+static void vb2_core_test_request_closed_fd(struct kunit *test)
+{
+	struct vb2ct_drv *d = vb2ct_new_mc(test, &vb2ct_req_cap_cfg);
+	int *fd = vb2ct_req_new(test, d->mdev);
+	struct media_request *req = vb2ct_req_hold(test, d->mdev, *fd);
+	struct media_request *req2;
+	int *fd2;
+
+	/* an idle request: REQBUFS(0) takes the buffer out, and it goes */
+	vb2ct_alloc(test, d, V4L2_MEMORY_MMAP, 2);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 0, *fd), 0);
+	vb2ct_drop_fd(test, fd);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, NULL),
+			(u32)VB2CT_BOUND);
+	KUNIT_EXPECT_EQ(test, vb2ct_remove(d, 0, 1), -EBUSY);
+	vb2ct_alloc(test, d, V4L2_MEMORY_MMAP, 0);
+	vb2ct_expect_req_empty(test, req, MEDIA_REQUEST_STATE_IDLE);
+	/* the test's reference is the last */
+	KUNIT_EXPECT_EQ(test, kref_read(&req->kref), 1U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->req_completes), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->cleanups),
+			atomic_read(&d->inits));
+
+	/* a queued one: the queue's release completes it, and it goes */
+	vb2ct_alloc(test, d, V4L2_MEMORY_MMAP, 2);
+	fd2 = vb2ct_req_new(test, d->mdev);
+	req2 = vb2ct_req_hold(test, d->mdev, *fd2);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 1, *fd2), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_req_queue(test, *fd2), 0);
+	vb2ct_drop_fd(test, fd2);
+	vb2ct_release(test, d);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->req_completes), 1);
+	KUNIT_EXPECT_PTR_EQ(test, d->req_seen, req2);
+	vb2ct_expect_req_empty(test, req2, MEDIA_REQUEST_STATE_COMPLETE);
+	KUNIT_EXPECT_EQ(test, kref_read(&req2->kref), 1U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->finishes),
+			atomic_read(&d->prepares));
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->cleanups),
+			atomic_read(&d->inits));
+}
+
+/* STREAMOFF completes the requests it cancels; the driver its own part. */
+static void vb2_core_test_request_streamoff(struct kunit *test)
+{
+	struct vb2ct_drv *d = vb2ct_new_mc(test, &vb2ct_req_cap_cfg);
+	int *fd = vb2ct_req_new(test, d->mdev);
+	struct media_request *req = vb2ct_req_hold(test, d->mdev, *fd);
+
+	vb2ct_alloc(test, d, V4L2_MEMORY_MMAP, 2);
+
+	/* queued, waiting for STREAMON: buf_request_complete */
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 0, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_req_queue(test, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamoff(d, d->q.type), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->req_completes), 1);
+	KUNIT_EXPECT_PTR_EQ(test, d->req_seen, req);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_COMPLETE);
+	vb2ct_expect_req_empty(test, req, MEDIA_REQUEST_STATE_COMPLETE);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, NULL), 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->queues), 0);
+
+	/* with the driver: it gives the buffer back, which completes it */
+	KUNIT_ASSERT_EQ(test, vb2ct_req_reinit(test, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 1, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_req_queue(test, *fd), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_held(d), 1U);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamoff(d, d->q.type), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->stops), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->req_completes), 1);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_COMPLETE);
+	vb2ct_expect_req_empty(test, req, MEDIA_REQUEST_STATE_COMPLETE);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 1, NULL), 0U);
+
+	/* in a request never queued: nothing to complete */
+	KUNIT_ASSERT_EQ(test, vb2ct_req_reinit(test, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_req(d, 0, *fd), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamoff(d, d->q.type), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->req_completes), 1);
+	KUNIT_EXPECT_EQ(test, vb2ct_req_poll(test, *fd), VB2CT_POLL_UNQUEUED);
+	vb2ct_expect_req_empty(test, req, MEDIA_REQUEST_STATE_IDLE);
+	KUNIT_EXPECT_EQ(test, vb2ct_rflags(test, d, 0, NULL), 0U);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->finishes),
+			atomic_read(&d->prepares));
+	vb2ct_release(test, d);
+}
+
+#endif /* CONFIG_MEDIA_CONTROLLER */
+
 static struct kunit_case vb2_core_alloc_cases[] = {
 	KUNIT_CASE(vb2_core_test_reqbufs),
 	KUNIT_CASE(vb2_core_test_reqbufs_minimum),
@@ -2722,6 +3441,27 @@ static struct kunit_suite vb2_core_teardown_suite = {
 kunit_test_suites(&vb2_core_alloc_suite, &vb2_core_stream_suite,
 		  &vb2_core_input_suite, &vb2_core_cache_suite,
 		  &vb2_core_move_suite, &vb2_core_teardown_suite);
+
+#if IS_ENABLED(CONFIG_MEDIA_CONTROLLER)
+static struct kunit_case vb2_core_request_cases[] = {
+	KUNIT_CASE(vb2_core_test_request_lifecycle),
+	KUNIT_CASE(vb2_core_test_request_mixing),
+	KUNIT_CASE(vb2_core_test_request_required),
+	KUNIT_CASE(vb2_core_test_request_bad_fd),
+	KUNIT_CASE(vb2_core_test_request_validate_fail),
+	KUNIT_CASE(vb2_core_test_request_empty),
+	KUNIT_CASE(vb2_core_test_request_closed_fd),
+	KUNIT_CASE(vb2_core_test_request_streamoff),
+	{}
+};
+
+static struct kunit_suite vb2_core_request_suite = {
+	.name = "vb2_core_request",
+	.test_cases = vb2_core_request_cases,
+};
+
+kunit_test_suite(vb2_core_request_suite);
+#endif
 
 MODULE_DESCRIPTION("KUnit tests of the videobuf2 core");
 MODULE_LICENSE("GPL");
