@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * videobuf2's dma-contig allocator as dma-buf exporter and importer, on
- * vivid booted with vivid.n_devs=2 vivid.allocators=0,1
- * vivid.cache_hints=0,1: instance 0 allocates with vmalloc, instance 1
- * with dma-contig and takes userspace cache hints.
+ * vivid booted with vivid.n_devs=3 vivid.allocators=0,1,1
+ * vivid.cache_hints=0,1,0 vivid.multiplanar=1,1,2
+ * vivid.node_types=0xe1d3d,0xe1d3d,0x101: instance 0 allocates with
+ * vmalloc, instance 1 with dma-contig and takes userspace cache hints,
+ * instance 2 is multi-planar on dma-contig with only a video capture and
+ * a video output node. Only the multi-planar cases use vivid-002; they
+ * skip without it.
  *
  * vivid draws a static image (colour squares, no text, no movement). A
  * frame captured into the importing node's own MMAP buffers is the
@@ -20,7 +24,12 @@
  * paired with queue indices or rotating across them, each attached and
  * mapped once in all (the attachment lines of our fdinfo); vgem dumb
  * buffers shared with PRIME, imported by vmalloc; misuse of a DMABUF
- * queue; a dma-buf whose fd is closed while it is queued. After each
+ * queue; a dma-buf whose fd is closed while it is queued; on vivid-002's
+ * multi-planar output, NV12M with a CMA-heap dma-buf per plane: data
+ * offsets at or past a plane's payload, planes arrays that are short,
+ * missing or longer than VIDEO_MAX_PLANES, and a second plane whose
+ * dma-buf is too small, each refused with its errno before the queue
+ * takes any dma-buf, next to the valid forms, which stream. After each
  * case, with every descriptor closed, /sys/kernel/dmabuf/buffers holds
  * what it held before.
  */
@@ -61,6 +70,7 @@
 
 #define CAP		V4L2_BUF_TYPE_VIDEO_CAPTURE
 #define OUT		V4L2_BUF_TYPE_VIDEO_OUTPUT
+#define OUT_MP		V4L2_BUF_TYPE_VIDEO_OUTPUT_MPLANE
 #define NON_COHERENT	((__u32)V4L2_MEMORY_FLAG_NON_COHERENT)
 #define CACHE_HINTS	((__u32)V4L2_BUF_CAP_SUPPORTS_MMAP_CACHE_HINTS)
 #define NO_CACHE_SYNC	(V4L2_BUF_FLAG_NO_CACHE_INVALIDATE | V4L2_BUF_FLAG_NO_CACHE_CLEAN)
@@ -196,11 +206,18 @@ static int node_lookup(const char *name, char *sys, size_t len)
 	return ret;
 }
 
+/* The device capability of a node that streams buffers of TYPE. */
+static __u32 type_cap(__u32 type)
+{
+	if (type == CAP)
+		return V4L2_CAP_VIDEO_CAPTURE;
+	return type == OUT_MP ? V4L2_CAP_VIDEO_OUTPUT_MPLANE : V4L2_CAP_VIDEO_OUTPUT;
+}
+
 /* Open the node called NAME, which must stream buffers of TYPE. */
 static int vnode_open(struct vnode *n, const char *name, __u32 type)
 {
-	__u32 want = V4L2_CAP_STREAMING |
-		     (type == CAP ? V4L2_CAP_VIDEO_CAPTURE : V4L2_CAP_VIDEO_OUTPUT);
+	__u32 want = V4L2_CAP_STREAMING | type_cap(type);
 	struct v4l2_capability cap;
 	char path[80];
 
@@ -314,10 +331,18 @@ static int stream(struct vnode *n, bool on)
 	return ioctl(n->fd, on ? VIDIOC_STREAMON : VIDIOC_STREAMOFF, &type);
 }
 
-/* Wait for the next filled buffer and dequeue it; ETIMEDOUT after a while. */
-static int dequeue(struct vnode *n, __u32 memory, struct v4l2_buffer *b)
+/*
+ * Wait for the next done buffer and dequeue it; ETIMEDOUT after a while.
+ * A multi-planar queue reports the buffer's planes in PLANES, which has
+ * room for NPLANES.
+ */
+static int dequeue_planes(struct vnode *n, __u32 memory, struct v4l2_buffer *b,
+			  struct v4l2_plane *planes, __u32 nplanes)
 {
-	struct pollfd pfd = { .fd = n->fd, .events = POLLIN };
+	struct pollfd pfd = {
+		.fd = n->fd,
+		.events = V4L2_TYPE_IS_OUTPUT(n->type) ? POLLOUT : POLLIN,
+	};
 	int ret = poll(&pfd, 1, FRAME_MS);
 
 	if (ret <= 0) {
@@ -328,7 +353,14 @@ static int dequeue(struct vnode *n, __u32 memory, struct v4l2_buffer *b)
 	memset(b, 0, sizeof(*b));
 	b->type = n->type;
 	b->memory = memory;
+	b->m.planes = planes;
+	b->length = nplanes;
 	return ioctl(n->fd, VIDIOC_DQBUF, b);
+}
+
+static int dequeue(struct vnode *n, __u32 memory, struct v4l2_buffer *b)
+{
+	return dequeue_planes(n, memory, b, NULL, 0);
 }
 
 static int dbuf_sync(int fd, __u64 flags)
@@ -1303,9 +1335,9 @@ TEST_F_TIMEOUT(vivid, noncontiguous_import, 120)
  * videobuf2: a length below the queue's plane size is EINVAL (a length of
  * 0 stands for the dma-buf's size), a length beyond the dma-buf EFAULT
  * (dma-contig's attach), an fd of no dma-buf EINVAL; on an output queue,
- * bytesused beyond the plane is EINVAL. (vivid is single-planar here, so
- * there is no data_offset to get wrong.) The index then takes a buffer
- * that is large enough.
+ * bytesused beyond the plane is EINVAL. (vivid-001 is single-planar, so
+ * there is no data_offset to get wrong: see mplane_data_offset.) The index
+ * then takes a buffer that is large enough.
  */
 TEST_F(vivid, short_import)
 {
@@ -1791,8 +1823,8 @@ TEST_F_TIMEOUT(vivid, dmabuf_queue_misuse, 60)
 		SKIP(return, NEED_NODES ": %s", strerror(errno));
 	/*
 	 * Not here: an fd of no dma-buf and short dma-bufs (short_import);
-	 * a wrong plane count or data_offset, as the test guest's vivid is
-	 * single-planar.
+	 * a wrong plane count or data_offset (the mplane_* cases, on
+	 * vivid-002).
 	 */
 	static_image(_metadata, t, n);
 	size = page_round(n->pix.sizeimage);
@@ -1956,6 +1988,321 @@ TEST_F_TIMEOUT(vivid, fd_closed_while_queued, 60)
 	}
 	munmap(map, size);
 	expect_no_leak(_metadata, t);
+}
+
+/* ------------------------------------------------------------------------
+ * Multi-planar: vivid-002's video output, NV12M, a dma-buf per plane
+ */
+
+#define MP_PLANES	2U	/* NV12M: luma, then chroma */
+#define NEED_MP		"no multi-planar vivid-002-vid-out (vivid.n_devs=3 vivid.multiplanar=1,1,2)"
+
+/* The format of the multi-planar cases and what their dma-bufs hold. */
+struct mplane {
+	__u32 size[MP_PLANES];		/* each plane's image: its bytesused */
+	__u32 off;			/* a data offset with room behind it */
+	long refs[MAX_BUFS];		/* each dma-buf's references, unqueued */
+};
+
+/* Open vivid-002's multi-planar output as node[0]; why not, or NULL. */
+static const char *mp_open(struct vivid_test *t)
+{
+	if (!not_dma_contig(2, false) && swiotlb_forced())
+		return BOUNCING;
+	if (access("/dev/dma_heap/reserved", F_OK))
+		return NEED_CMA;
+	if (vnode_open(&t->node[0], "vivid-002-vid-out", OUT_MP))
+		return NEED_MP;
+	return NULL;
+}
+
+/* Add a CMA-heap dma-buf of SIZE bytes to the test, noting its references. */
+static void mp_add(struct __test_metadata *_metadata, struct vivid_test *t,
+		   struct mplane *mp, size_t size)
+{
+	int fd = heap_buffer_named("reserved", size);
+
+	ASSERT_LE(0, fd) TH_LOG("CMA heap, %zu bytes: %s", size, strerror(errno));
+	add_dbuf(_metadata, t, fd, false);
+	mp->refs[t->nbufs - 1] = dbuf_refs(fd);
+	ASSERT_LT(0, mp->refs[t->nbufs - 1]);
+}
+
+/*
+ * NV12M on node[0], 2 DMABUF buffers, and a dma-buf for each plane of
+ * each: dma-buf 2 * i + p of the test is plane p of buffer i, a page
+ * larger than the plane, so that an image fits behind a data offset of a
+ * page.
+ */
+static void mp_setup(struct __test_metadata *_metadata, struct vivid_test *t,
+		     struct mplane *mp)
+{
+	struct vnode *n = &t->node[0];
+	struct v4l2_requestbuffers req;
+	struct v4l2_format f;
+	unsigned int i, p;
+
+	memset(mp, 0, sizeof(*mp));
+	mp->off = (__u32)getpagesize();
+	memset(&f, 0, sizeof(f));
+	f.type = n->type;
+	f.fmt.pix_mp.width = WIDTH;
+	f.fmt.pix_mp.height = HEIGHT;
+	f.fmt.pix_mp.pixelformat = V4L2_PIX_FMT_NV12M;
+	f.fmt.pix_mp.field = V4L2_FIELD_NONE;
+	ASSERT_EQ(0, ioctl(n->fd, VIDIOC_S_FMT, &f))
+		TH_LOG("VIDIOC_S_FMT on %s: %s", n->name, strerror(errno));
+	ASSERT_EQ(V4L2_PIX_FMT_NV12M, f.fmt.pix_mp.pixelformat)
+		TH_LOG("%s does not take NV12M", n->name);
+	ASSERT_EQ(MP_PLANES, (unsigned int)f.fmt.pix_mp.num_planes);
+	for (p = 0; p < MP_PLANES; p++) {
+		mp->size[p] = f.fmt.pix_mp.plane_fmt[p].sizeimage;
+		ASSERT_LT(mp->off, mp->size[p]);
+	}
+
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, 2, 0, &req))
+		TH_LOG("REQBUFS DMABUF on %s: %s", n->name, strerror(errno));
+	ASSERT_LE(2U, req.count);
+	for (i = 0; i < 2; i++)
+		for (p = 0; p < MP_PLANES; p++)
+			mp_add(_metadata, t, mp, page_round(mp->size[p] + mp->off));
+}
+
+/* PL receives buffer I's dma-bufs, whole, each plane's image as payload. */
+static void mp_planes(const struct vivid_test *t, const struct mplane *mp,
+		      unsigned int i, struct v4l2_plane *pl)
+{
+	const struct dbuf *d;
+	unsigned int p;
+
+	memset(pl, 0, MP_PLANES * sizeof(*pl));
+	for (p = 0; p < MP_PLANES; p++) {
+		d = &t->buf[2 * i + p];
+		pl[p].m.fd = d->fd;
+		pl[p].length = (__u32)d->size;
+		pl[p].bytesused = mp->size[p];
+	}
+}
+
+/*
+ * QBUF of DMABUF buffer INDEX of N with NPLANES in the planes array PL
+ * (which may be NULL); *b receives the reply.
+ */
+static int qbuf_planes(struct vnode *n, __u32 index, struct v4l2_plane *pl,
+		       __u32 nplanes, struct v4l2_buffer *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->type = n->type;
+	b->memory = V4L2_MEMORY_DMABUF;
+	b->index = index;
+	b->m.planes = pl;
+	b->length = nplanes;
+	return ioctl(n->fd, VIDIOC_QBUF, b);
+}
+
+/*
+ * QBUF of buffer 0 with NPLANES planes of PL (which may be NULL) fails
+ * with errno WANT before the queue takes any of the test's dma-bufs: each
+ * keeps the references it had, and has no attachment.
+ */
+static void mp_refused(struct __test_metadata *_metadata,
+		       struct vivid_test *t, const struct mplane *mp,
+		       struct v4l2_plane *pl, __u32 nplanes, int want,
+		       const char *what)
+{
+	struct v4l2_buffer b;
+	unsigned int i;
+	int err;
+
+	ASSERT_EQ(-1, qbuf_planes(&t->node[0], 0, pl, nplanes, &b))
+		TH_LOG("%s: QBUF accepted", what);
+	err = errno;
+	EXPECT_EQ(want, err) TH_LOG("%s: %s, not %s", what, strerror(err),
+				    strerror(want));
+	for (i = 0; i < t->nbufs; i++)
+		expect_let_go(_metadata, t->buf[i].fd, i, mp->refs[i], what);
+}
+
+/*
+ * Buffer 0 is queued with the planes PL0: queue buffer 1 with its own
+ * dma-bufs and stream until buffer 0 comes back (vivid's output returns a
+ * buffer once another is queued behind it) as it was queued. REQBUFS(0)
+ * then lets go of every dma-buf, and with everything closed none is left.
+ */
+static void mp_stream(struct __test_metadata *_metadata, struct vivid_test *t,
+		      const struct mplane *mp, const struct v4l2_plane *pl0)
+{
+	struct v4l2_plane pl[MP_PLANES], got[MP_PLANES];
+	struct vnode *n = &t->node[0];
+	struct v4l2_requestbuffers req;
+	struct v4l2_buffer b;
+	unsigned int i, p;
+
+	mp_planes(t, mp, 1, pl);
+	ASSERT_EQ(0, qbuf_planes(n, 1, pl, MP_PLANES, &b))
+		TH_LOG("QBUF 1 on %s: %s", n->name, strerror(errno));
+	ASSERT_EQ(0, stream(n, true))
+		TH_LOG("STREAMON on %s: %s", n->name, strerror(errno));
+	ASSERT_EQ(0, dequeue_planes(n, V4L2_MEMORY_DMABUF, &b, got, MP_PLANES))
+		TH_LOG("%s: no buffer back: %s", n->name, strerror(errno));
+	EXPECT_EQ(0U, b.index);
+	EXPECT_EQ(0U, b.flags & V4L2_BUF_FLAG_ERROR);
+	ASSERT_EQ(MP_PLANES, b.length);
+	for (p = 0; p < MP_PLANES; p++) {
+		EXPECT_EQ(pl0[p].m.fd, got[p].m.fd) TH_LOG("plane %u", p);
+		EXPECT_EQ(pl0[p].length, got[p].length) TH_LOG("plane %u", p);
+		EXPECT_EQ(pl0[p].bytesused, got[p].bytesused) TH_LOG("plane %u", p);
+		EXPECT_EQ(pl0[p].data_offset, got[p].data_offset)
+			TH_LOG("plane %u", p);
+	}
+	ASSERT_EQ(0, stream(n, false));
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, 0, 0, &req));
+	for (i = 0; i < t->nbufs; i++)
+		expect_let_go(_metadata, t->buf[i].fd, i, mp->refs[i], "REQBUFS(0)");
+	expect_no_leak(_metadata, t);
+}
+
+/*
+ * A data offset (which bytesused includes) at or past the end of its
+ * plane's payload is EINVAL: at bytesused, beyond bytesused but inside
+ * the dma-buf, at the end of the plane when bytesused 0 stands for all of
+ * it, and on the second plane. videobuf2 checks that before it takes the
+ * dma-bufs (vivid's own check, payload >= image + offset, would come
+ * after the import). A page of offset with the image behind it streams.
+ */
+TEST_F_TIMEOUT(vivid, mplane_data_offset, 60)
+{
+	struct vivid_test *t = &self->t;
+	struct vnode *n = &t->node[0];
+	struct v4l2_plane pl[MP_PLANES];
+	struct v4l2_buffer b;
+	struct mplane mp;
+	const char *why;
+
+	why = mp_open(t);
+	if (why)
+		SKIP(return, "%s", why);
+	mp_setup(_metadata, t, &mp);
+
+	mp_planes(t, &mp, 0, pl);
+	pl[0].bytesused = mp.size[0] + mp.off;
+	pl[0].data_offset = pl[0].bytesused;
+	mp_refused(_metadata, t, &mp, pl, MP_PLANES, EINVAL,
+		   "data_offset at bytesused");
+
+	mp_planes(t, &mp, 0, pl);
+	pl[0].data_offset = pl[0].bytesused + 1;
+	ASSERT_LT(pl[0].data_offset, pl[0].length);
+	mp_refused(_metadata, t, &mp, pl, MP_PLANES, EINVAL,
+		   "data_offset past bytesused");
+
+	mp_planes(t, &mp, 0, pl);
+	pl[0].bytesused = 0;
+	pl[0].data_offset = pl[0].length;
+	mp_refused(_metadata, t, &mp, pl, MP_PLANES, EINVAL,
+		   "bytesused 0, data_offset at length");
+
+	mp_planes(t, &mp, 0, pl);
+	pl[1].data_offset = pl[1].bytesused;
+	mp_refused(_metadata, t, &mp, pl, MP_PLANES, EINVAL,
+		   "plane 1: data_offset at bytesused");
+
+	mp_planes(t, &mp, 0, pl);
+	pl[0].bytesused = mp.size[0] + mp.off;
+	pl[0].data_offset = mp.off;
+	ASSERT_EQ(0, qbuf_planes(n, 0, pl, MP_PLANES, &b))
+		TH_LOG("QBUF, data_offset %u of bytesused %u: %s", mp.off,
+		       pl[0].bytesused, strerror(errno));
+	EXPECT_EQ(mp.off, pl[0].data_offset);
+	EXPECT_EQ(mp.size[0] + mp.off, pl[0].bytesused);
+	mp_stream(_metadata, t, &mp, pl);
+}
+
+/*
+ * The planes array of a multi-planar QBUF: shorter than the format's
+ * planes is EINVAL, as is none at all (length 0); none with a length is
+ * EFAULT, from the V4L2 core's copy of the array; a length beyond
+ * VIDEO_MAX_PLANES is EINVAL. None of these takes a dma-buf. A length of
+ * VIDEO_MAX_PLANES and one of the format's planes both stream.
+ */
+TEST_F_TIMEOUT(vivid, mplane_plane_count, 60)
+{
+	struct vivid_test *t = &self->t;
+	struct vnode *n = &t->node[0];
+	struct v4l2_plane pl[VIDEO_MAX_PLANES + 1];
+	struct v4l2_buffer b;
+	struct mplane mp;
+	const char *why;
+
+	why = mp_open(t);
+	if (why)
+		SKIP(return, "%s", why);
+	mp_setup(_metadata, t, &mp);
+	memset(pl, 0, sizeof(pl));
+	mp_planes(t, &mp, 0, pl);
+
+	mp_refused(_metadata, t, &mp, pl, 1, EINVAL, "1 plane of 2");
+	mp_refused(_metadata, t, &mp, NULL, 0, EINVAL,
+		   "no planes array, length 0");
+	mp_refused(_metadata, t, &mp, NULL, MP_PLANES, EFAULT,
+		   "no planes array, length 2");
+	mp_refused(_metadata, t, &mp, pl, VIDEO_MAX_PLANES + 1, EINVAL,
+		   "VIDEO_MAX_PLANES + 1 planes");
+
+	ASSERT_EQ(0, qbuf_planes(n, 0, pl, VIDEO_MAX_PLANES, &b))
+		TH_LOG("QBUF with a planes array of %u: %s", VIDEO_MAX_PLANES,
+		       strerror(errno));
+	EXPECT_EQ(MP_PLANES, b.length);
+	mp_stream(_metadata, t, &mp, pl);
+}
+
+/*
+ * The second plane's dma-buf is a page short of the plane, the first one
+ * is fine: taken whole (length 0) or as long as it is, the plane is too
+ * small, EINVAL; claimed to be as long as the plane, it ends before the
+ * plane does, EFAULT as in 6.12. The queue lets go of the first plane's
+ * dma-buf too, and the buffer then streams with a large enough one.
+ */
+TEST_F_TIMEOUT(vivid, mplane_short_plane, 60)
+{
+	struct vivid_test *t = &self->t;
+	struct vnode *n = &t->node[0];
+	struct v4l2_plane pl[MP_PLANES];
+	struct v4l2_buffer b;
+	struct mplane mp;
+	const char *why;
+	size_t small;
+	int shortfd;
+
+	why = mp_open(t);
+	if (why)
+		SKIP(return, "%s", why);
+	mp_setup(_metadata, t, &mp);
+	small = page_round(mp.size[1]) - (size_t)getpagesize();
+	mp_add(_metadata, t, &mp, small);
+	shortfd = t->buf[t->nbufs - 1].fd;
+	ASSERT_GT(mp.size[1], t->buf[t->nbufs - 1].size);
+
+	mp_planes(t, &mp, 0, pl);
+	pl[1].m.fd = shortfd;
+	pl[1].length = 0;
+	mp_refused(_metadata, t, &mp, pl, MP_PLANES, EINVAL,
+		   "short plane 1, length 0");
+
+	pl[1].length = (__u32)small;
+	pl[1].bytesused = (__u32)small;
+	mp_refused(_metadata, t, &mp, pl, MP_PLANES, EINVAL,
+		   "short plane 1, its own length");
+
+	pl[1].length = mp.size[1];
+	pl[1].bytesused = mp.size[1];
+	mp_refused(_metadata, t, &mp, pl, MP_PLANES, EFAULT,
+		   "short plane 1, the plane's length");
+
+	mp_planes(t, &mp, 0, pl);
+	ASSERT_EQ(0, qbuf_planes(n, 0, pl, MP_PLANES, &b))
+		TH_LOG("QBUF with large enough planes: %s", strerror(errno));
+	mp_stream(_metadata, t, &mp, pl);
 }
 
 TEST_HARNESS_MAIN
