@@ -6,11 +6,11 @@ usage: bench_report.py OUT_DIR
 
 OUT_DIR holds one directory per guest setting, each with one run directory
 per boot, named FLAVOR-ROUND.  Every boot's results carry lines
-"BENCH <figure> <value> <unit>" (each already a median over repetitions in
-that boot).  Per setting and figure this prints the median over the boots
-of each flavour and the ratio series/upstream, writes OUT_DIR/bench.json,
+"BENCH <figure> <value> <unit>" (each a median over repetitions; a figure
+taken in several rounds of one boot appears once per round).  Per setting
+and figure this prints the median over all the values of each flavour and the ratio series/upstream, writes OUT_DIR/bench.json,
 checks the goals of the benchmark issue (MET / NOT MET / NO DATA), and
-draws OUT_DIR/bench.png (kernel time per frame of both flavours, with
+draws OUT_DIR/bench.png (CPU time per frame of both flavours, with
 gnuplot).  Absolute values
 are shown for reference only: the ratio, measured in one run, is the
 figure.
@@ -105,10 +105,11 @@ def goals(summary):
                     fig = f"vnull_dmabuf_{mode}_{n}_{op}_per_frame"
                     check(s, f"series: {op} calls per frame, {n} dma-bufs {mode}",
                           med(summary, s, fig, "series"), 0.0, "{:.3f} per frame")
-            pair = med(summary, s, f"vnull_dmabuf_paired_{n}_ktime_us", "series")
-            rot = med(summary, s, f"vnull_dmabuf_rotating_{n}_ktime_us", "series")
-            uprot = med(summary, s, f"vnull_dmabuf_rotating_{n}_ktime_us", "upstream")
-            uppair = med(summary, s, f"vnull_dmabuf_paired_{n}_ktime_us", "upstream")
+            # in getppid() calls: the host's speed changes between boots
+            pair = med(summary, s, f"vnull_dmabuf_paired_{n}_syscalls", "series")
+            rot = med(summary, s, f"vnull_dmabuf_rotating_{n}_syscalls", "series")
+            uprot = med(summary, s, f"vnull_dmabuf_rotating_{n}_syscalls", "upstream")
+            uppair = med(summary, s, f"vnull_dmabuf_paired_{n}_syscalls", "upstream")
             check(s, f"series: QBUF+DQBUF rotating <= 1.1x paired ({n} dma-bufs)",
                   ratio(rot, pair), 1.1, "{:.2f}x")
             check(s, f"series rotating <= 0.5x upstream rotating ({n} dma-bufs)",
@@ -148,15 +149,15 @@ def goals(summary):
 
 
 def draw(out, summary):
-    """Per-frame kernel time of every streaming figure, both flavours."""
+    """Per-frame CPU time of every streaming figure, both flavours."""
     dat = os.path.join(out, "bench.dat")
     rows = []
     for s in sorted(summary):
         for fig, r in sorted(summary[s].items()):
-            if not fig.endswith("_ktime_us"):
+            if not fig.endswith("_cpu_us"):
                 continue
             up, se = r["upstream"]["median"], r["series"]["median"]
-            rows.append((f"{fig[:-len('_ktime_us')]} ({s})",
+            rows.append((f"{fig[:-len('_cpu_us')]} ({s})",
                          up if up is not None else "NaN",
                          se if se is not None else "NaN"))
     if not rows:
@@ -168,7 +169,7 @@ def draw(out, summary):
     script = f"""
 set terminal png size {max(900, 60 * len(rows))},700
 set output '{os.path.join(out, "bench.png")}'
-set title 'kernel CPU time per QBUF+DQBUF cycle (median of boots)'
+set title 'CPU time per QBUF+DQBUF cycle (median of boots and rounds)'
 set ylabel 'us per frame'
 set style data histograms
 set style histogram clustered gap 1
