@@ -838,13 +838,19 @@ static int dmabuf_map(struct vb2_queue *vq, struct vb2_dmabuf_entry *e)
 	return 0;
 }
 
-/* Evict least recently used idle entries down to the queue's plane count. */
-static void dmabuf_trim(struct vb2_queue *vq)
+/*
+ * Evict least recently used idle entries down to the queue's plane count.
+ * @known is a number of planes the caller knows the queue to have (those
+ * of the buffer it works on): while the idle entries are no more, the
+ * count of all planes, a walk over the buffers, is not needed.  That is
+ * the case of every rotated QBUF, which leaves one entry idle.
+ */
+static void dmabuf_trim(struct vb2_queue *vq, unsigned int known)
 {
 	struct vb2_dmabuf_entry *e, *tmp;
 	unsigned int bound;
 
-	if (!vq->dmabuf_idle)
+	if (vq->dmabuf_idle <= known)
 		return;
 	bound = q_total_planes(vq);
 	list_for_each_entry_safe(e, tmp, &vq->dmabuf_cache, node) {
@@ -1027,7 +1033,7 @@ static int buf_prepare_dmabuf(struct vb2_buffer *vb)
 		}
 
 		/* step 4 */
-		dmabuf_trim(vq);
+		dmabuf_trim(vq, vb->num_planes);
 
 		/* step 5 */
 		for (p = 0; p < vb->num_planes; p++) {
@@ -1067,7 +1073,7 @@ fail:
 	if (inited)
 		drv_buf_cleanup(vb);
 	dmabuf_unbind_buffer(vb);
-	dmabuf_trim(vq);
+	dmabuf_trim(vq, vb->num_planes);
 put_refs:
 	for (p = 0; p < vb->num_planes; p++)
 		if (got[p])
@@ -1250,7 +1256,7 @@ static void q_free_range(struct vb2_queue *vq, unsigned int first,
 		q_check_balance(vq);
 		vq->memory = VB2_MEMORY_UNKNOWN;
 	}
-	dmabuf_trim(vq);
+	dmabuf_trim(vq, 0);
 }
 
 /*
