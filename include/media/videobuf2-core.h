@@ -672,6 +672,8 @@ struct vb2_queue {
 	 * dmabuf_cache: every cached DMABUF attachment of the queue, bound
 	 *	to a plane or idle, least recently used first.
 	 * dmabuf_idle: how many of them are bound to no plane.
+	 * dmabuf_moved: how many of them the exporter moved since they were
+	 *	last mapped.
 	 * dmabuf_lock: guards dmabuf_cache and each entry's binding and move
 	 *	state against vb2_dmabuf_attach_ops.move_notify, which runs
 	 *	without the queue's locks.
@@ -711,6 +713,7 @@ struct vb2_queue {
 
 	struct list_head		dmabuf_cache;	/* cached attachments */
 	unsigned int			dmabuf_idle;	/* unbound entries */
+	unsigned int			dmabuf_moved;	/* entries to remap */
 	spinlock_t			dmabuf_lock;	/* vs. move_notify */
 
 	char				name[32];

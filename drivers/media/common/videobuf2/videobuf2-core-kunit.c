@@ -2495,10 +2495,12 @@ static void vb2_core_test_move_idle(struct kunit *test)
 	for (i = 0; i < 5; i++)
 		vb2ct_tally(exps[i], &t[i]);
 	vb2ct_move_end(test, d, vb2ct_move_start(test, exps[spare]));
+	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 1U);
 	vb2ct_pool_frames(test, d, &p, 1);
 	for (i = 0; i < 5; i++)
 		vb2ct_expect_since(test, exps[i], &t[i], 0,
 				   i == spare, i == spare, 0);
+	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 0U);
 
 	/* a dma-buf of a dequeued buffer, queued again at the same index */
 	vb2ct_pool_frames(test, d, &p, 10);
@@ -2592,10 +2594,12 @@ static void vb2_core_test_move_queued(struct kunit *test)
 	vb2ct_expect_use(test, e, 1, 1, 0, 0);
 
 	vb2ct_move_end(test, d, vb2ct_move_start(test, e));
+	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 1U);
 	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&d->queues), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&d->prepares), 2);
 	vb2ct_expect_use(test, e, 1, 2, 1, 0);
+	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 0U);
 
 	KUNIT_ASSERT_EQ(test, vb2ct_complete(d, VB2_BUF_STATE_DONE, 0), 0);
 	vb2ct_ubuf(d, &u, 0, V4L2_MEMORY_DMABUF);
@@ -2605,6 +2609,40 @@ static void vb2_core_test_move_queued(struct kunit *test)
 	vb2ct_release(test, d);
 	vb2ct_expect_unused(test, e);
 	vb2ct_expect_released(test, e);
+}
+
+/*
+ * Moved entries that are dropped before they are mapped again: moving twice
+ * counts once, and freeing the buffers leaves no move pending, so the next
+ * buffers go to the device without looking for one.
+ */
+static void vb2_core_test_move_dropped(struct kunit *test)
+{
+	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
+	struct vb2ct_exp *exps[5];
+	struct vb2ct_pool p;
+	unsigned int i, spare;
+	u32 none = 0;
+
+	vb2ct_exp_many(test, exps, 5, true);
+	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 4);
+	vb2ct_pool_start(test, d, &p, exps, 5, 4);
+	vb2ct_pool_frames(test, d, &p, 6);
+
+	spare = p.fifo[p.head];
+	vb2ct_move_end(test, d, vb2ct_move_start(test, exps[spare]));
+	vb2ct_move_end(test, d, vb2ct_move_start(test, exps[spare]));
+	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 1U);
+
+	KUNIT_ASSERT_EQ(test, vb2ct_streamoff(d, d->q.type), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_reqbufs(d, V4L2_MEMORY_DMABUF, &none), 0);
+	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 0U);
+	for (i = 0; i < 5; i++)
+		vb2ct_expect_unused(test, exps[i]);
+
+	vb2ct_release(test, d);
+	for (i = 0; i < 5; i++)
+		vb2ct_expect_released(test, exps[i]);
 }
 
 /* ------------------------------------------------------------------------
@@ -3397,6 +3435,7 @@ static struct kunit_case vb2_core_move_cases[] = {
 	KUNIT_CASE(vb2_core_test_move_idle),
 	KUNIT_CASE(vb2_core_test_move_active),
 	KUNIT_CASE(vb2_core_test_move_queued),
+	KUNIT_CASE(vb2_core_test_move_dropped),
 	{}
 };
 

@@ -634,8 +634,10 @@ fail:
  * after VB2_MOVE_WAIT_MS.  Only exporters that move (and call
  * dma_buf_move_notify()) get there.
  *
- * The list, each entry's @vb, @plane and @moved, and &vb2_queue.dmabuf_idle
- * change under dmabuf_lock; @vb, @plane, the list and dmabuf_idle change
+ * The list, each entry's @vb, @plane and @moved, &vb2_queue.dmabuf_idle and
+ * &vb2_queue.dmabuf_moved (the number of entries with @moved set, which
+ * lets the common case, no move pending, skip the list walk before each
+ * buffer goes to the device) change under dmabuf_lock; @vb, @plane, the list and dmabuf_idle change
  * only under the queue's serialisation too, so that serialisation alone
  * lets the core read them.  The other fields belong to the serialisation.
  */
@@ -754,6 +756,8 @@ static void dmabuf_drop(struct vb2_queue *vq, struct vb2_dmabuf_entry *e)
 	list_del(&e->node);
 	if (!vb)
 		vq->dmabuf_idle--;
+	if (e->moved)
+		vq->dmabuf_moved--;
 	e->vb = NULL;
 	spin_unlock(&vq->dmabuf_lock);
 
@@ -826,7 +830,10 @@ static int dmabuf_map(struct vb2_queue *vq, struct vb2_dmabuf_entry *e)
 		return 0;
 
 	spin_lock(&vq->dmabuf_lock);
-	WRITE_ONCE(e->moved, false);
+	if (e->moved) {
+		WRITE_ONCE(e->moved, false);
+		vq->dmabuf_moved--;
+	}
 	spin_unlock(&vq->dmabuf_lock);
 
 	err = vq->mem_ops->map_dmabuf(e->mem_priv);
@@ -1099,10 +1106,16 @@ static int dmabuf_activate(struct vb2_buffer *vb)
 		struct vb2_dmabuf_entry *e, *stale = NULL;
 
 		spin_lock(&vq->dmabuf_lock);
-		list_for_each_entry(e, &vq->dmabuf_cache, node) {
-			if (e->vb == vb && (e->moved || !e->mapped)) {
-				stale = e;
-				break;
+		/*
+		 * QBUF left every plane mapped; only a move since then can
+		 * have made one stale, and then dmabuf_moved says so.
+		 */
+		if (vq->dmabuf_moved) {
+			list_for_each_entry(e, &vq->dmabuf_cache, node) {
+				if (e->vb == vb && (e->moved || !e->mapped)) {
+					stale = e;
+					break;
+				}
 			}
 		}
 		if (!stale)
@@ -2666,6 +2679,7 @@ int vb2_core_queue_init(struct vb2_queue *vq)
 	init_waitqueue_head(&vq->done_wq);
 	INIT_LIST_HEAD(&vq->dmabuf_cache);
 	vq->dmabuf_idle = 0;
+	vq->dmabuf_moved = 0;
 	spin_lock_init(&vq->dmabuf_lock);
 
 	vq->memory = VB2_MEMORY_UNKNOWN;
@@ -2732,9 +2746,13 @@ static void dmabuf_move_notify(struct dma_buf_attachment *attach)
 	struct vb2_dmabuf_entry *e;
 
 	spin_lock(&vq->dmabuf_lock);
-	list_for_each_entry(e, &vq->dmabuf_cache, node)
-		if (e->dbuf == attach->dmabuf && e->dev == attach->dev)
-			WRITE_ONCE(e->moved, true);
+	list_for_each_entry(e, &vq->dmabuf_cache, node) {
+		if (e->dbuf != attach->dmabuf || e->dev != attach->dev ||
+		    e->moved)
+			continue;
+		WRITE_ONCE(e->moved, true);
+		vq->dmabuf_moved++;
+	}
 	spin_unlock(&vq->dmabuf_lock);
 
 	/*
