@@ -647,7 +647,8 @@ struct vb2_queue {
 	 *	max_num_buffers entries each.
 	 * bufs_bitmap: which indices of bufs hold a buffer.
 	 * max_num_buffers: the most buffers the queue may have; a driver may
-	 *	set it before init, 0 there means VB2_MAX_FRAME.
+	 *	set it before init to VB2_MAX_FRAME or more, 0 there means
+	 *	VB2_MAX_FRAME.
 	 * queued_list, queued_count: buffers queued by userspace, until
 	 *	dequeued.
 	 * owned_by_drv_count: buffers in the driver's hands (ACTIVE).

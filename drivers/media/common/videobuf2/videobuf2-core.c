@@ -2652,7 +2652,9 @@ int vb2_core_queue_init(struct vb2_queue *vq)
 		vq->max_num_buffers = VB2_MAX_FRAME;
 	vq->max_num_buffers = min(vq->max_num_buffers, COOKIE_MAX_BUFFERS);
 
-	if (WARN_ON(vq->min_queued_buffers > vq->max_num_buffers) ||
+	/* as in 6.12, a driver may raise the limit but not lower it */
+	if (WARN_ON(vq->max_num_buffers < VB2_MAX_FRAME) ||
+	    WARN_ON(vq->min_queued_buffers > vq->max_num_buffers) ||
 	    WARN_ON(vq->requires_requests && !vq->supports_requests))
 		return -EINVAL;
 	/*
