@@ -29,7 +29,7 @@ for f in upstream series; do
 	initrd[$f]=$(FLAVOR=$f "$HARNESS/initramfs.sh" test bench)
 done
 
-base="console=ttyS0 panic=-1 oops=panic cma=256M@0-4G hugepages=1024 udmabuf.size_limit_mb=512"
+base="console=ttyS0 panic=-1 oops=panic no_timer_check cma=256M@0-4G hugepages=1024 udmabuf.size_limit_mb=512"
 base="$base vivid.n_devs=2 vivid.allocators=0,1 vivid.cache_hints=0,1 $quick"
 # The series kernel carries its KUnit suites, which would run at boot; both
 # flavours must boot the same way.  (Boots that ran them once streamed

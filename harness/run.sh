@@ -41,6 +41,6 @@ vivid="$vivid vivid.multiplanar=1,1,2 vivid.node_types=0xe1d3d,0xe1d3d,0x101"
 log "$FLAVOR/$cfg: running the guest ($what)"
 python3 "$HARNESS/guest_run.py" --kernel "$obj/arch/x86/boot/bzImage" --initrd "$img" \
 	--out "$run" --timeout "$timeout" \
-	--append "console=ttyS0 panic=-1 oops=panic cma=256M@0-4G hugepages=1024 $vivid ${GUEST_APPEND:-}"
+	--append "console=ttyS0 panic=-1 oops=panic no_timer_check cma=256M@0-4G hugepages=1024 $vivid ${GUEST_APPEND:-}"
 FLAVOR=$FLAVOR exec python3 "$HARNESS/report.py" "$run" --tree "$TREE" --known "$HARNESS/known-failures.txt" \
 	--json "$run/results.json" ${static:+--static "$static"}
