@@ -637,9 +637,10 @@ fail:
  * The list, each entry's @vb, @plane and @moved, &vb2_queue.dmabuf_idle and
  * &vb2_queue.dmabuf_moved (the number of entries with @moved set, which
  * lets the common case, no move pending, skip the list walk before each
- * buffer goes to the device) change under dmabuf_lock; @vb, @plane, the list and dmabuf_idle change
- * only under the queue's serialisation too, so that serialisation alone
- * lets the core read them.  The other fields belong to the serialisation.
+ * buffer goes to the device) change under dmabuf_lock; @vb, @plane, the
+ * list and dmabuf_idle change only under the queue's serialisation too, so
+ * that serialisation alone lets the core read them.  The other fields
+ * belong to the serialisation.
  */
 
 /**
