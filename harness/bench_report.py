@@ -116,16 +116,26 @@ def goals(summary):
     """The goals of the benchmark issue, each MET, NOT MET or NO DATA."""
     checks = []     # (setting, goal, value text, met or None)
 
+    def with_band(text, band, limit=None):
+        if not band:
+            return text
+        inside = limit is not None and band[0] <= limit <= band[1]
+        return (f"{text} (90% interval {band[0]:.2f}-{band[1]:.2f}"
+                f"{', limit inside' if inside else ''})")
+
     def check(setting, goal, value, limit, text, band=None):
         met = None if value is None else value <= limit
-        text = text.format(value) if value is not None else "no data"
-        if value is not None and band:
-            text += f" (90% interval {band[0]:.2f}-{band[1]:.2f}"
-            text += ", limit inside)" if band[0] <= limit <= band[1] else ")"
+        text = with_band(text.format(value), band, limit) \
+            if value is not None else "no data"
         checks.append((setting, goal, text, met))
 
     def ratio(a, b):
         return a / b if a is not None and b else None
+
+    def cmp(s, a, b):
+        """Ratio and interval of figure a[0] of flavour a[1] to b's."""
+        return (ratio(med(summary, s, *a), med(summary, s, *b)),
+                interval(vals(summary, s, *a), vals(summary, s, *b)))
 
     for s in sorted(summary):
         for n in (4, 8):
@@ -135,41 +145,30 @@ def goals(summary):
                     check(s, f"series: {op} calls per frame, {n} dma-bufs {mode}",
                           med(summary, s, fig, "series"), 0.0, "{:.3f} per frame")
             # in getppid() calls: the host's speed changes between boots
-            figs = {(fl, mode): f"vnull_dmabuf_{mode}_{n}_syscalls"
-                    for fl in FLAVORS for mode in ("paired", "rotating")}
-
-            def cmp(a, b):
-                return (ratio(med(summary, s, figs[a], a[0]),
-                              med(summary, s, figs[b], b[0])),
-                        interval(vals(summary, s, figs[a], a[0]),
-                                 vals(summary, s, figs[b], b[0])))
-            r, band = cmp(("series", "rotating"), ("series", "paired"))
+            pair = f"vnull_dmabuf_paired_{n}_syscalls"
+            rot = f"vnull_dmabuf_rotating_{n}_syscalls"
+            r, band = cmp(s, (rot, "series"), (pair, "series"))
             check(s, f"series: QBUF+DQBUF rotating <= 1.1x paired ({n} dma-bufs)",
                   r, 1.1, "{:.2f}x", band)
-            r, band = cmp(("series", "rotating"), ("upstream", "rotating"))
+            r, band = cmp(s, (rot, "series"), (rot, "upstream"))
             check(s, f"series rotating <= 0.5x upstream rotating ({n} dma-bufs)",
                   r, 0.5, "{:.2f}x", band)
-            r, band = cmp(("series", "paired"), ("upstream", "paired"))
+            r, band = cmp(s, (pair, "series"), (pair, "upstream"))
             check(s, f"series paired no slower than upstream paired ({n} dma-bufs; "
                   "5% noise allowed)", r, 1.05, "{:.2f}x", band)
             # the control: MMAP takes no DMABUF path, so what it shows of
             # series/upstream is the rest of the cycle (or the noise)
-            fig = f"vnull_mmap_{n}_syscalls"
-            r = ratio(med(summary, s, fig, "series"), med(summary, s, fig, "upstream"))
+            mmap = f"vnull_mmap_{n}_syscalls"
+            r, band = cmp(s, (mmap, "series"), (mmap, "upstream"))
             if r is not None:
-                band = interval(vals(summary, s, fig, "series"),
-                                vals(summary, s, fig, "upstream"))
-                text = f"{r:.2f}x"
-                if band:
-                    text += f" (90% interval {band[0]:.2f}-{band[1]:.2f})"
                 checks.append((s, f"control, not a goal: series/upstream MMAP "
-                               f"({n} buffers)", text, "INFO"))
+                               f"({n} buffers)", with_band(f"{r:.2f}x", band),
+                               "INFO"))
         for size in ("4K", "1M", "16M", "64M"):
             fig = f"alloc_{size}_us"
+            r, band = cmp(s, (fig, "series"), (fig, "upstream"))
             check(s, f"heap alloc {size} at least as fast as upstream (5% noise allowed)",
-                  ratio(med(summary, s, fig, "series"), med(summary, s, fig, "upstream")),
-                  1.05, "{:.2f}x", interval(vals(summary, s, fig, "series"),
-                                            vals(summary, s, fig, "upstream")))
+                  r, 1.05, "{:.2f}x", band)
         for size in ("16M", "64M"):
             check(s, f"heap alloc {size} within 2x of memset",
                   med(summary, s, f"alloc_{size}_per_memset", "series"), 2.0,
