@@ -22,11 +22,12 @@
  * cycle, and <figure>_cps, cycles per wall-clock second: the median of 5
  * runs of 3000 cycles on vnull (fewer when a cycle is so slow that a run
  * would take over RUN_BUDGET_S: swiotlb=force), one run of 60 on vivid
- * and vim2m; -q: 3 runs of 300, and 15.  The tick-sampled system time of getrusage() is
- * printed as a comment only: at 250 Hz a run of 3000 cycles of 10 us is
- * 7 ticks.  The vnull figures are taken in 3 rounds over all their modes
- * (1 with -q), each round's figures printed, so that a slow spell of the
- * host falls on one round of every mode rather than on all of one mode;
+ * and vim2m; -q: 3 runs of 300, and 15.  The tick-sampled system time of
+ * getrusage() is printed as a comment only: at 250 Hz a run of 3000
+ * cycles of 10 us is 7 ticks.  The vnull figures are taken in 3 rounds
+ * over all their modes (1 with -q), each round's figures printed, so that
+ * a slow spell of the host falls on one round of every mode rather than on
+ * all of one mode;
  * bench_report.py takes the median of what it gets.  <figure>_syscalls is
  * the same CPU time in units of a getppid() system call timed around each
  * run (see syscall_us()), the figure the goals compare.
