@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Install the build dependencies and unpack Debian's linux-source-6.12 once.
-# Refuses any base that is not Linux 6.12.y.
+# Unpack Debian's linux-source-6.12 once (need_programs of the calling
+# command installed it).  Accepts any 6.12.y, refuses anything else, and
+# says which version it uses.
 . "$(dirname "$0")/lib.sh"
 
-need_pkgs $BASE_PKGS
 tarball=/usr/src/linux-source-6.12.tar.xz
 [ -f "$tarball" ] || die "$tarball missing although linux-source-6.12 is installed"
 pkgver=$(dpkg-query -W -f='${Version}' linux-source-6.12)

@@ -9,7 +9,7 @@
 # build/bench/bench.png.
 . "$(dirname "$0")/lib.sh"
 
-need_pkgs gnuplot-nox
+need_programs bench
 rounds=${BENCH_ROUNDS:-3}
 settings=${BENCH_SETTINGS:-"plain swiotlb"}
 quick=

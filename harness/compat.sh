@@ -5,6 +5,8 @@
 # against the flavour's tree.  A compile error fails; the time is printed.
 . "$(dirname "$0")/lib.sh"
 
+need_programs compat
+
 prepare_tree
 obj=$BUILD/$FLAVOR/obj-compat
 frag=$HARNESS/config/compat.config

@@ -6,6 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 dir=${1:?usage: make kunit KUNIT_DIR=<directory with a .kunitconfig>}
+need_programs kunit
 prepare_tree
 [ -f "$TREE/$dir/.kunitconfig" ] || die "$dir/.kunitconfig not found in the $FLAVOR tree"
 cd "$TREE"

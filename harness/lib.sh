@@ -26,12 +26,8 @@ esac
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Packages every command needs.  need_pkgs installs the missing ones and says
+# need_pkgs PACKAGE...: install the Debian packages that are missing; says
 # nothing when all are present.
-BASE_PKGS="linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
-	cpio xz-utils python3 ccache perl qemu-system-x86 busybox-static
-	v4l-utils sparse"
-
 need_pkgs() {
 	local missing=() p
 	for p in "$@"; do
@@ -50,6 +46,40 @@ need_pkgs() {
 			{ tail -n 5 "$BUILD/apt.log" >&2
 			  die "could not install package(s): ${missing[*]} (is the Debian archive reachable?)"; }
 	fi
+}
+
+# have NEED: a program in PATH, or an absolute path that exists
+have() {
+	case "$1" in
+	/*) [ -e "$1" ] ;;
+	*) command -v "$1" >/dev/null 2>&1 ;;
+	esac
+}
+
+# need_programs TARGET: everything harness/programs.list names for TARGET
+# (check, demo, compat, kunit, bench).  Installs the packages of what is
+# missing, then fails naming each need that is still missing and its
+# package, before the command does any work.
+need_programs() {
+	local target=$1 need pkg only pkgs=() left=()
+	while read -r need pkg only; do
+		case "$need" in ''|'#'*) continue ;; esac
+		if [ -n "$only" ] && ! grep -qw -- "$target" <<<"$only"; then
+			continue
+		fi
+		have "$need" || pkgs+=("$pkg")
+	done <"$HARNESS/programs.list"
+	[ ${#pkgs[@]} -eq 0 ] && return 0
+	need_pkgs $(printf '%s\n' "${pkgs[@]}" | sort -u)
+	while read -r need pkg only; do
+		case "$need" in ''|'#'*) continue ;; esac
+		if [ -n "$only" ] && ! grep -qw -- "$target" <<<"$only"; then
+			continue
+		fi
+		have "$need" || left+=("$need (Debian package $pkg)")
+	done <"$HARNESS/programs.list"
+	[ ${#left[@]} -eq 0 ] ||
+		die "missing after installing: $(printf '%s; ' "${left[@]}")"
 }
 
 # prepare_tree: the base unpacked and the flavour's tree laid over it

@@ -14,6 +14,7 @@ check) cfg=debug timeout=${GUEST_TIMEOUT:-2700} ;;
 demo) cfg=test timeout=${GUEST_TIMEOUT:-900} ;;
 *) die "usage: run.sh check|demo" ;;
 esac
+need_programs "$what"
 
 obj=$("$HARNESS/kernel.sh" "$cfg")
 log "flavour $FLAVOR, base Linux $(cat "$BUILD/base/VERSION")"
