@@ -120,6 +120,7 @@ struct vb2ct_exp {
 	size_t size;
 	int fd;			/* the test's fd, -1 once closed */
 	bool own_ref;		/* the export reference is still the test's */
+	int map_err;		/* the map op fails with it */
 	unsigned int qbufs;	/* QBUFs of it that succeeded */
 	unsigned int dones;	/* of those, completed by the driver */
 	atomic_t attaches;
@@ -179,6 +180,8 @@ static struct sg_table *vb2ct_exp_map(struct dma_buf_attachment *att,
 	struct sg_table *sgt;
 	int ret;
 
+	if (e->map_err)
+		return ERR_PTR(e->map_err);
 	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
 	if (!sgt)
 		return ERR_PTR(-ENOMEM);
@@ -2612,6 +2615,59 @@ static void vb2_core_test_move_queued(struct kunit *test)
 }
 
 /*
+ * A queued buffer whose dma-buf moved and cannot be mapped again is done
+ * with an error at STREAMON.  When start_streaming then fails, that buffer
+ * stays done, without planes: it must not go back to QUEUED, where the next
+ * STREAMON would hand the driver a buffer with no memory.
+ */
+static void vb2_core_test_move_queued_start_fails(struct kunit *test)
+{
+	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
+	struct vb2ct_exp *e = vb2ct_exp_new(test, 0, VB2CT_SIZE, true);
+	struct vb2ct_exp *f = vb2ct_exp_new(test, 1, VB2CT_SIZE, false);
+	struct vb2ct_ubuf u;
+
+	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 2);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, e), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 1, f), 0);
+	vb2ct_move_end(test, d, vb2ct_move_start(test, e));
+
+	e->map_err = -ENOMEM;
+	d->start_err = -ENXIO;
+	KUNIT_EXPECT_EQ(test, vb2ct_streamon(d, d->q.type), -ENXIO);
+	KUNIT_EXPECT_EQ(test, vb2ct_held(d), 0U);
+	KUNIT_EXPECT_EQ(test, vb2ct_flags(test, d, 0),
+			(u32)(V4L2_BUF_FLAG_DONE | V4L2_BUF_FLAG_ERROR));
+	KUNIT_EXPECT_EQ(test, vb2ct_flags(test, d, 1),
+			(u32)V4L2_BUF_FLAG_QUEUED);
+
+	/* the driver gets buffer 1 only; buffer 0 is dequeued failed */
+	d->start_err = 0;
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_held(d), 1U);
+	KUNIT_EXPECT_EQ(test, vb2ct_oldest(d), 1);
+	vb2ct_ubuf(d, &u, 0, V4L2_MEMORY_DMABUF);
+	KUNIT_ASSERT_EQ(test, vb2ct_dqbuf(d, &u), 0);
+	KUNIT_EXPECT_EQ(test, u.b.index, 0U);
+	KUNIT_EXPECT_NE(test, u.b.flags & V4L2_BUF_FLAG_ERROR, 0U);
+
+	/* once the exporter maps again, buffer 0 streams as before */
+	e->map_err = 0;
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, e), 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_frame(test, d), 1U);
+	KUNIT_EXPECT_EQ(test, vb2ct_frame(test, d), 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->attaches), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->finishes),
+			atomic_read(&d->prepares));
+
+	vb2ct_release(test, d);
+	vb2ct_expect_unused(test, e);
+	vb2ct_expect_released(test, e);
+	vb2ct_expect_unused(test, f);
+	vb2ct_expect_released(test, f);
+}
+
+/*
  * Moved entries that are dropped before they are mapped again: moving twice
  * counts once, and freeing the buffers leaves no move pending, so the next
  * buffers go to the device without looking for one.
@@ -3435,6 +3491,7 @@ static struct kunit_case vb2_core_move_cases[] = {
 	KUNIT_CASE(vb2_core_test_move_idle),
 	KUNIT_CASE(vb2_core_test_move_active),
 	KUNIT_CASE(vb2_core_test_move_queued),
+	KUNIT_CASE(vb2_core_test_move_queued_start_fails),
 	KUNIT_CASE(vb2_core_test_move_dropped),
 	{}
 };

@@ -1833,17 +1833,27 @@ static void q_reclaim_active(struct vb2_queue *vq, enum vb2_buffer_state state)
 /*
  * Give the driver every queued buffer, then start it.  If it refuses, it
  * should have given the buffers back as QUEUED; whatever it kept or
- * completed returns to QUEUED here.
+ * completed returns to QUEUED here.  A buffer that never reached the
+ * driver because its moved dma-buf could not be mapped again is done with
+ * an error before start_streaming runs: it stays done, without planes,
+ * for DQBUF to report (6.12 also leaves those done), and is never handed
+ * to the driver again.
  */
 static int q_start_streaming(struct vb2_queue *vq)
 {
 	struct vb2_buffer *vb, *tmp;
+	struct list_head *failed;
 	unsigned long irqf;
 	unsigned int held;
 	int err;
 
 	list_for_each_entry(vb, &vq->queued_list, queued_entry)
-		buf_to_driver(vb);
+		if (vb->state == VB2_BUF_STATE_QUEUED)
+			buf_to_driver(vb);
+	/* the last buffer done so far; DQBUF cannot run before we return */
+	spin_lock_irqsave(&vq->done_lock, irqf);
+	failed = vq->done_list.prev;
+	spin_unlock_irqrestore(&vq->done_lock, irqf);
 
 	vq->start_streaming_called = 1;
 	/* the driver learns how many buffers it holds already */
@@ -1862,7 +1872,8 @@ static int q_start_streaming(struct vb2_queue *vq)
 		q_reclaim_active(vq, VB2_BUF_STATE_QUEUED);
 
 	spin_lock_irqsave(&vq->done_lock, irqf);
-	list_for_each_entry_safe(vb, tmp, &vq->done_list, done_entry) {
+	vb = list_entry(failed, struct vb2_buffer, done_entry);
+	list_for_each_entry_safe_continue(vb, tmp, &vq->done_list, done_entry) {
 		list_del(&vb->done_entry);
 		vb->state = VB2_BUF_STATE_QUEUED;
 	}
