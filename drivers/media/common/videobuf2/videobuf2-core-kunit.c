@@ -80,6 +80,7 @@
 #include <media/media-device.h>
 #include <media/media-request.h>
 #include <media/videobuf2-dma-contig.h>
+#include <media/videobuf2-dma-sg.h>
 #include <media/videobuf2-v4l2.h>
 #include <media/videobuf2-vmalloc.h>
 
@@ -88,7 +89,7 @@
 /* Frames of the long streaming runs. */
 #define VB2CT_FRAMES		100
 /* Most dma-bufs one test exports. */
-#define VB2CT_MAX_EXP		12
+#define VB2CT_MAX_EXP		72
 /* Longest wait for something that must happen. */
 #define VB2CT_WAIT		(10 * HZ)
 /* How long something that must not happen yet is given to happen. */
@@ -120,6 +121,7 @@ struct vb2ct_exp {
 	size_t size;
 	int fd;			/* the test's fd, -1 once closed */
 	bool own_ref;		/* the export reference is still the test's */
+	int attach_err;		/* the attach op fails with it */
 	int map_err;		/* the map op fails with it */
 	unsigned int qbufs;	/* QBUFs of it that succeeded */
 	unsigned int dones;	/* of those, completed by the driver */
@@ -131,6 +133,8 @@ struct vb2ct_exp {
 	atomic_t unpins;
 	atomic_t begins;
 	atomic_t ends;
+	atomic_t vmaps;
+	atomic_t vunmaps;
 	atomic_t releases;
 };
 
@@ -147,6 +151,8 @@ static void vb2ct_exp_free(struct kref *ref)
 static int vb2ct_exp_attach(struct dma_buf *dmabuf,
 			    struct dma_buf_attachment *att)
 {
+	if (vb2ct_exp_of(dmabuf)->attach_err)
+		return vb2ct_exp_of(dmabuf)->attach_err;
 	atomic_inc(&vb2ct_exp_of(dmabuf)->attaches);
 	return 0;
 }
@@ -225,6 +231,21 @@ static int vb2ct_exp_end(struct dma_buf_attachment *att,
 	return 0;
 }
 
+/* The block is one run of lowmem pages: its linear address will do. */
+static int vb2ct_exp_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	struct vb2ct_exp *e = vb2ct_exp_of(dmabuf);
+
+	iosys_map_set_vaddr(map, page_address(e->pages));
+	atomic_inc(&e->vmaps);
+	return 0;
+}
+
+static void vb2ct_exp_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
+{
+	atomic_inc(&vb2ct_exp_of(dmabuf)->vunmaps);
+}
+
 static void vb2ct_exp_release(struct dma_buf *dmabuf)
 {
 	struct vb2ct_exp *e = vb2ct_exp_of(dmabuf);
@@ -244,6 +265,8 @@ static const struct dma_buf_ops vb2ct_exp_ops = {
 	.release = vb2ct_exp_release,
 	.begin_access = vb2ct_exp_begin,
 	.end_access = vb2ct_exp_end,
+	.vmap = vb2ct_exp_vmap,
+	.vunmap = vb2ct_exp_vunmap,
 };
 
 /* The same with pin and unpin: a dynamic exporter, which may move them. */
@@ -257,6 +280,8 @@ static const struct dma_buf_ops vb2ct_dyn_exp_ops = {
 	.release = vb2ct_exp_release,
 	.begin_access = vb2ct_exp_begin,
 	.end_access = vb2ct_exp_end,
+	.vmap = vb2ct_exp_vmap,
+	.vunmap = vb2ct_exp_vunmap,
 };
 
 /* Test end: the test's reference to the dma-buf and to the object go. */
@@ -421,6 +446,9 @@ static void vb2ct_expect_unused(struct kunit *test, struct vb2ct_exp *e)
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&e->begins),
 			    atomic_read(&e->ends),
 			    "device accesses of dma-buf %u not ended", e->id);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&e->vmaps),
+			    atomic_read(&e->vunmaps),
+			    "kernel mappings of dma-buf %u left", e->id);
 	KUNIT_EXPECT_EQ_MSG(test, file_count(e->dmabuf->file),
 			    vb2ct_test_refs(e),
 			    "references to dma-buf %u", e->id);
@@ -1221,6 +1249,14 @@ static void vb2ct_pool_qbuf(struct kunit *test, struct vb2ct_drv *d,
 			    "QBUF of dma-buf %u at %u", e, index);
 	p->at[index] = e;
 	p->seen[e] |= BIT(index);
+}
+
+static struct vb2ct_pool *vb2ct_pool_new(struct kunit *test)
+{
+	struct vb2ct_pool *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
 }
 
 /* Queues the first @nbufs dma-bufs at their own index and starts. */
@@ -2163,16 +2199,16 @@ static void vb2_core_test_dmabuf_paired(struct kunit *test)
 {
 	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
 	struct vb2ct_exp *exps[4];
-	struct vb2ct_pool p;
+	struct vb2ct_pool *p = vb2ct_pool_new(test);
 	unsigned int i;
 
 	vb2ct_exp_many(test, exps, 4, false);
 	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 4);
-	vb2ct_pool_start(test, d, &p, exps, 4, 4);
-	vb2ct_pool_frames(test, d, &p, VB2CT_FRAMES);
+	vb2ct_pool_start(test, d, p, exps, 4, 4);
+	vb2ct_pool_frames(test, d, p, VB2CT_FRAMES);
 
 	for (i = 0; i < 4; i++) {
-		KUNIT_EXPECT_EQ(test, p.seen[i], (u32)BIT(i));
+		KUNIT_EXPECT_EQ(test, p->seen[i], (u32)BIT(i));
 		vb2ct_expect_use(test, exps[i], 1, 1, 0, 0);
 		vb2ct_expect_accesses(test, exps[i]);
 		/* the test's fd and reference, and the queue's one */
@@ -2228,17 +2264,17 @@ static void vb2_core_test_dmabuf_rotate_spare(struct kunit *test)
 {
 	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
 	struct vb2ct_exp *exps[5];
-	struct vb2ct_pool p;
+	struct vb2ct_pool *p = vb2ct_pool_new(test);
 	unsigned int i;
 
 	vb2ct_exp_many(test, exps, 5, false);
 	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 4);
-	vb2ct_pool_start(test, d, &p, exps, 5, 4);
-	vb2ct_pool_frames(test, d, &p, VB2CT_FRAMES);
+	vb2ct_pool_start(test, d, p, exps, 5, 4);
+	vb2ct_pool_frames(test, d, p, VB2CT_FRAMES);
 
 	for (i = 0; i < 5; i++) {
 		/* it did come back at other indices */
-		KUNIT_EXPECT_GT(test, hweight32(p.seen[i]), 1U);
+		KUNIT_EXPECT_GT(test, hweight32(p->seen[i]), 1U);
 		vb2ct_expect_use(test, exps[i], 1, 1, 0, 0);
 		vb2ct_expect_accesses(test, exps[i]);
 	}
@@ -2250,7 +2286,7 @@ static void vb2_core_test_dmabuf_rotate_spare(struct kunit *test)
 	}
 }
 
-/* Dma-bufs shifted over the indices settle within twice the planes. */
+/* Dma-bufs shifted over the indices take over each other's attachments. */
 static void vb2_core_test_dmabuf_rotate_shift(struct kunit *test)
 {
 	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
@@ -2311,14 +2347,14 @@ static void vb2_core_test_dmabuf_rotate_pool(struct kunit *test)
 {
 	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
 	struct vb2ct_exp *exps[8];
-	struct vb2ct_pool p;
+	struct vb2ct_pool *p = vb2ct_pool_new(test);
 	unsigned int i;
 
 	/* each index takes turns with two: four bound, four idle */
 	vb2ct_exp_many(test, exps, 8, false);
 	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 4);
-	vb2ct_pool_start(test, d, &p, exps, 8, 4);
-	vb2ct_pool_frames(test, d, &p, VB2CT_FRAMES);
+	vb2ct_pool_start(test, d, p, exps, 8, 4);
+	vb2ct_pool_frames(test, d, p, VB2CT_FRAMES);
 
 	for (i = 0; i < 8; i++) {
 		vb2ct_expect_use(test, exps[i], 1, 1, 0, 0);
@@ -2334,49 +2370,320 @@ static void vb2_core_test_dmabuf_rotate_pool(struct kunit *test)
 	}
 }
 
-/* Past the bound, the least recently used idle dma-buf is detached. */
-static void vb2_core_test_dmabuf_evict_lru(struct kunit *test)
+/*
+ * Pools of the shapes real clients use (GStreamer's v4l2sink imports the 5
+ * buffers v4l2src exports into 2 indices) on each allocator that imports:
+ * every dma-buf is attached, mapped and, on vmalloc, vmapped once, and the
+ * steady state does nothing per frame.  The cache policy is the one of
+ * videobuf2-core.c ("What stays").
+ */
+struct vb2ct_shape {
+	const char *alloc;
+	const struct vb2_mem_ops *mem_ops;
+	bool dma;		/* the allocator brackets device accesses */
+	unsigned int nr;	/* dma-bufs */
+	unsigned int nbufs;	/* indices */
+};
+
+/* 68 over 4 leaves 64 idle, as many as a queue keeps */
+static const struct vb2ct_shape vb2ct_shapes[] = {
+	{ "dma-contig", &vb2_dma_contig_memops, true, 5, 2 },
+	{ "dma-contig", &vb2_dma_contig_memops, true, 8, 2 },
+	{ "dma-contig", &vb2_dma_contig_memops, true, 16, 4 },
+	{ "dma-contig", &vb2_dma_contig_memops, true, 32, 4 },
+	{ "dma-contig", &vb2_dma_contig_memops, true, 68, 4 },
+	{ "dma-sg", &vb2_dma_sg_memops, true, 5, 2 },
+	{ "dma-sg", &vb2_dma_sg_memops, true, 8, 2 },
+	{ "dma-sg", &vb2_dma_sg_memops, true, 16, 4 },
+	{ "dma-sg", &vb2_dma_sg_memops, true, 32, 4 },
+	{ "dma-sg", &vb2_dma_sg_memops, true, 68, 4 },
+	{ "vmalloc", &vb2_vmalloc_memops, false, 5, 2 },
+	{ "vmalloc", &vb2_vmalloc_memops, false, 8, 2 },
+	{ "vmalloc", &vb2_vmalloc_memops, false, 16, 4 },
+	{ "vmalloc", &vb2_vmalloc_memops, false, 32, 4 },
+	{ "vmalloc", &vb2_vmalloc_memops, false, 68, 4 },
+};
+
+static void vb2ct_shape_desc(const struct vb2ct_shape *sh, char *desc)
 {
-	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
-	struct vb2ct_exp *exps[9];
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s, %u dma-bufs over %u",
+		 sh->alloc, sh->nr, sh->nbufs);
+}
+
+KUNIT_ARRAY_PARAM(vb2ct_shapes, vb2ct_shapes, vb2ct_shape_desc);
+
+/* one shape per allocator, for the cases about events rather than sizes */
+static const struct vb2ct_shape vb2ct_allocs[] = {
+	{ "dma-contig", &vb2_dma_contig_memops, true, 5, 2 },
+	{ "dma-sg", &vb2_dma_sg_memops, true, 5, 2 },
+	{ "vmalloc", &vb2_vmalloc_memops, false, 5, 2 },
+};
+
+static void vb2ct_alloc_desc(const struct vb2ct_shape *sh, char *desc)
+{
+	strscpy(desc, sh->alloc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(vb2ct_allocs, vb2ct_allocs, vb2ct_alloc_desc);
+
+static struct vb2ct_drv *vb2ct_new_shape(struct kunit *test,
+					 const struct vb2ct_shape *sh)
+{
+	struct vb2ct_cfg cfg = vb2ct_dmabuf_cfg;
+
+	cfg.mem_ops = sh->mem_ops;
+	return vb2ct_new(test, &cfg);
+}
+
+/* What a pool's dma-buf must have seen after streaming, mapped all along. */
+static void vb2ct_expect_once(struct kunit *test,
+			      const struct vb2ct_shape *sh,
+			      struct vb2ct_exp *e)
+{
+	vb2ct_expect_use(test, e, 1, sh->dma ? 1 : 0, 0, 0);
+	if (sh->dma)
+		vb2ct_expect_accesses(test, e);
+	else
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&e->vmaps), 1,
+				    "kernel mappings of dma-buf %u", e->id);
+}
+
+static void vb2_core_test_dmabuf_pool_shape(struct kunit *test)
+{
+	const struct vb2ct_shape *sh = test->param_value;
+	struct vb2ct_drv *d = vb2ct_new_shape(test, sh);
+	struct vb2ct_exp *exps[VB2CT_MAX_EXP];
+	struct vb2ct_pool *p = vb2ct_pool_new(test);
 	unsigned int i;
 
-	vb2ct_exp_many(test, exps, 9, false);
-	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 4);
-	for (i = 0; i < 4; i++)
-		KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, i, exps[i]), 0);
-	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+	vb2ct_exp_many(test, exps, sh->nr, false);
+	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, sh->nbufs);
+	vb2ct_pool_start(test, d, p, exps, sh->nr, sh->nbufs);
+	/* every dma-buf comes back a few times */
+	vb2ct_pool_frames(test, d, p, 3 * sh->nr + VB2CT_FRAMES);
 
-	/* dma-bufs 4 to 7 replace 0 to 3, which stay cached idle */
-	for (i = 4; i < 8; i++) {
-		KUNIT_ASSERT_EQ(test, vb2ct_frame(test, d), i - 4);
-		KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, i - 4, exps[i]), 0);
+	for (i = 0; i < sh->nr; i++) {
+		if (sh->nr % sh->nbufs)
+			KUNIT_EXPECT_GT(test, hweight32(p->seen[i]), 1U);
+		KUNIT_EXPECT_GE(test, exps[i]->qbufs, 3U);
+		vb2ct_expect_once(test, sh, exps[i]);
+		/* the test's fd and reference, and the queue's one */
+		KUNIT_EXPECT_EQ(test, file_count(exps[i]->dmabuf->file), 3L);
 	}
-	for (i = 0; i < 8; i++)
-		vb2ct_expect_use(test, exps[i], 1, 1, 0, 0);
-
-	/* a fifth idle one is one too many: dma-buf 0 goes */
-	KUNIT_ASSERT_EQ(test, vb2ct_frame(test, d), 0U);
-	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, exps[8]), 0);
-	vb2ct_expect_use(test, exps[0], 1, 1, 1, 1);
-	KUNIT_EXPECT_EQ(test, file_count(exps[0]->dmabuf->file),
-			vb2ct_test_refs(exps[0]));
-	for (i = 1; i < 9; i++)
-		vb2ct_expect_use(test, exps[i], 1, 1, 0, 0);
-
-	/* dma-buf 0 again: attached anew, and dma-buf 1 is the oldest now */
-	KUNIT_ASSERT_EQ(test, vb2ct_frame(test, d), 1U);
-	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 1, exps[0]), 0);
-	vb2ct_expect_use(test, exps[0], 2, 2, 1, 1);
-	vb2ct_expect_use(test, exps[1], 1, 1, 1, 1);
-	for (i = 2; i < 9; i++)
-		vb2ct_expect_use(test, exps[i], 1, 1, 0, 0);
 
 	vb2ct_release(test, d);
-	for (i = 0; i < 9; i++) {
+	for (i = 0; i < sh->nr; i++) {
 		vb2ct_expect_unused(test, exps[i]);
 		vb2ct_expect_released(test, exps[i]);
 	}
+}
+
+/*
+ * Fewer dma-bufs than indices: each one is queued again at whichever index
+ * is free, so it always lands on an index other than its last one (whose
+ * buffer userspace holds, dequeued).  Still one attach per dma-buf.
+ */
+static void vb2_core_test_dmabuf_pool_fewer(struct kunit *test)
+{
+	const struct vb2ct_shape *sh = test->param_value;
+	struct vb2ct_drv *d = vb2ct_new_shape(test, sh);
+	unsigned int nr = 3, nbufs = 4, i, index, free = nr;
+	struct vb2ct_exp *exps[3];
+	unsigned int at[4];
+	u32 seen[3] = { };
+
+	vb2ct_exp_many(test, exps, nr, false);
+	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, nbufs);
+	for (i = 0; i < nr; i++) {
+		KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, i, exps[i]), 0);
+		at[i] = i;
+	}
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+	for (i = 0; i < VB2CT_FRAMES; i++) {
+		unsigned int e;
+
+		index = vb2ct_frame(test, d);
+		e = at[index];
+		exps[e]->dones++;
+		KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, free, exps[e]), 0);
+		at[free] = e;
+		seen[e] |= BIT(free);
+		free = index;
+	}
+	for (i = 0; i < nr; i++) {
+		KUNIT_EXPECT_EQ(test, hweight32(seen[i]), nbufs);
+		vb2ct_expect_once(test, sh, exps[i]);
+	}
+
+	vb2ct_release(test, d);
+	for (i = 0; i < nr; i++) {
+		vb2ct_expect_unused(test, exps[i]);
+		vb2ct_expect_released(test, exps[i]);
+	}
+}
+
+/*
+ * A pool that grows mid-stream attaches each newcomer once; one that
+ * shrinks (userspace closes the dma-bufs it retires) releases those at the
+ * next QBUF and keeps streaming the rest without attaching anything.
+ */
+static void vb2_core_test_dmabuf_pool_resize(struct kunit *test)
+{
+	const struct vb2ct_shape *sh = test->param_value;
+	struct vb2ct_drv *d = vb2ct_new_shape(test, sh);
+	struct vb2ct_exp *exps[8];
+	struct vb2ct_pool *p = vb2ct_pool_new(test);
+	unsigned int fifo[8], i, k, index;
+
+	vb2ct_exp_many(test, exps, 8, false);
+	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 2);
+
+	/* 3 over 2, then dma-bufs 3 to 7 join */
+	vb2ct_pool_start(test, d, p, exps, 3, 2);
+	vb2ct_pool_frames(test, d, p, 20);
+	/* the FIFO in order, then the newcomers at its back */
+	for (k = 0; k < p->len; k++)
+		fifo[k] = p->fifo[(p->head + k) % p->nr];
+	for (i = 3; i < 8; i++) {
+		KUNIT_EXPECT_EQ(test, atomic_read(&exps[i]->attaches), 0);
+		fifo[k++] = i;
+	}
+	memcpy(p->fifo, fifo, sizeof(fifo));
+	p->head = 0;
+	p->len = k;
+	p->nr = 8;
+	vb2ct_pool_frames(test, d, p, 40);
+	for (i = 0; i < 8; i++)
+		vb2ct_expect_once(test, sh, exps[i]);
+
+	/* the five that wait in the FIFO now are retired and closed */
+	KUNIT_ASSERT_EQ(test, p->len, 6U);
+	for (k = 0; k < 5; k++) {
+		unsigned int e = p->fifo[(p->head + k) % p->nr];
+
+		vb2ct_exp_put(test, exps[e]);
+		KUNIT_EXPECT_EQ(test, atomic_read(&exps[e]->releases), 0);
+	}
+	/* the next QBUF lets them go: the queue held the last references */
+	index = vb2ct_frame(test, d);
+	exps[p->at[index]]->dones++;
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, index, exps[p->at[index]]), 0);
+	/* a kthread's last fput is deferred; let it run */
+	flush_delayed_fput();
+	for (k = 0; k < 5; k++) {
+		unsigned int e = p->fifo[(p->head + k) % p->nr];
+
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&exps[e]->releases), 1,
+				    "releases of retired dma-buf %u", e);
+		vb2ct_expect_use(test, exps[e], 1, sh->dma ? 1 : 0,
+				 sh->dma ? 1 : 0, 1);
+	}
+
+	/* the other three stream on as 3 over 2 */
+	i = p->fifo[(p->head + 5) % p->nr];
+	p->fifo[0] = i;
+	p->head = 0;
+	p->len = 1;
+	p->nr = 3;
+	vb2ct_pool_frames(test, d, p, 30);
+	vb2ct_expect_once(test, sh, exps[i]);
+	vb2ct_expect_once(test, sh, exps[p->at[0]]);
+	vb2ct_expect_once(test, sh, exps[p->at[1]]);
+	vb2ct_release(test, d);
+}
+
+/*
+ * Past VB2_DMABUF_MAX_IDLE (64) idle entries of dma-bufs userspace still
+ * holds, the least recently used one is detached.
+ */
+static void vb2_core_test_dmabuf_cap_lru(struct kunit *test)
+{
+	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
+	unsigned int cap = 64, i;
+	struct vb2ct_exp **exps;
+
+	exps = kunit_kcalloc(test, cap + 2, sizeof(*exps), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, exps);
+	vb2ct_exp_many(test, exps, cap + 2, false);
+	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 1);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, exps[0]), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+
+	/* one buffer bound, dma-bufs 0 to cap - 1 idle: all kept */
+	for (i = 1; i <= cap; i++) {
+		KUNIT_ASSERT_EQ(test, vb2ct_frame(test, d), 0U);
+		KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, exps[i]), 0);
+	}
+	for (i = 0; i <= cap; i++)
+		vb2ct_expect_use(test, exps[i], 1, 1, 0, 0);
+
+	/* one idle entry too many: dma-buf 0, the oldest, goes */
+	KUNIT_ASSERT_EQ(test, vb2ct_frame(test, d), 0U);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, exps[cap + 1]), 0);
+	vb2ct_expect_use(test, exps[0], 1, 1, 1, 1);
+	KUNIT_EXPECT_EQ(test, file_count(exps[0]->dmabuf->file),
+			vb2ct_test_refs(exps[0]));
+	for (i = 1; i <= cap + 1; i++)
+		vb2ct_expect_use(test, exps[i], 1, 1, 0, 0);
+
+	/* dma-buf 0 again: attached anew, and dma-buf 1 is the oldest now */
+	KUNIT_ASSERT_EQ(test, vb2ct_frame(test, d), 0U);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, exps[0]), 0);
+	vb2ct_expect_use(test, exps[0], 2, 2, 1, 1);
+	vb2ct_expect_use(test, exps[1], 1, 1, 1, 1);
+	for (i = 2; i <= cap + 1; i++)
+		vb2ct_expect_use(test, exps[i], 1, 1, 0, 0);
+
+	vb2ct_release(test, d);
+	for (i = 0; i < cap + 2; i++) {
+		vb2ct_expect_unused(test, exps[i]);
+		vb2ct_expect_released(test, exps[i]);
+	}
+}
+
+/*
+ * A dma-buf whose fd userspace closed while it was queued goes when
+ * another dma-buf replaces it in its buffer, as in 6.12; one closed while
+ * idle goes at the next QBUF.  Either way its memory is free again while
+ * the queue streams on.
+ */
+static void vb2_core_test_dmabuf_closed_released(struct kunit *test)
+{
+	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
+	struct vb2ct_exp *exps[3];
+
+	vb2ct_exp_many(test, exps, 3, false);
+	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 1);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, exps[0]), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+
+	/* closed while queued: kept while its buffer uses it */
+	vb2ct_exp_put(test, exps[0]);
+	KUNIT_ASSERT_EQ(test, vb2ct_frame(test, d), 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&exps[0]->releases), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, exps[1]), 0);
+	/* a kthread's last fput is deferred; let it run */
+	flush_delayed_fput();
+	KUNIT_EXPECT_EQ(test, atomic_read(&exps[0]->releases), 1);
+	vb2ct_expect_use(test, exps[0], 1, 1, 1, 1);
+
+	/* replaced while userspace holds it: kept, idle */
+	KUNIT_ASSERT_EQ(test, vb2ct_frame(test, d), 0U);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, exps[2]), 0);
+	vb2ct_expect_use(test, exps[1], 1, 1, 0, 0);
+	/* closed while idle: gone at the next QBUF, even an unchanged one */
+	vb2ct_exp_put(test, exps[1]);
+	KUNIT_EXPECT_EQ(test, atomic_read(&exps[1]->releases), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_frame(test, d), 0U);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, exps[2]), 0);
+	flush_delayed_fput();
+	KUNIT_EXPECT_EQ(test, atomic_read(&exps[1]->releases), 1);
+	vb2ct_expect_use(test, exps[1], 1, 1, 1, 1);
+	vb2ct_expect_use(test, exps[2], 1, 1, 0, 0);
+
+	vb2ct_release(test, d);
+	vb2ct_expect_unused(test, exps[2]);
+	vb2ct_expect_released(test, exps[2]);
 }
 
 /* REQBUFS(0) drops every attachment, bound or idle, and REQBUFS starts anew. */
@@ -2384,13 +2691,13 @@ static void vb2_core_test_dmabuf_reqbufs_zero(struct kunit *test)
 {
 	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
 	struct vb2ct_exp *exps[8];
-	struct vb2ct_pool p;
+	struct vb2ct_pool *p = vb2ct_pool_new(test);
 	unsigned int i;
 
 	vb2ct_exp_many(test, exps, 8, false);
 	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 4);
-	vb2ct_pool_start(test, d, &p, exps, 8, 4);
-	vb2ct_pool_frames(test, d, &p, 20);
+	vb2ct_pool_start(test, d, p, exps, 8, 4);
+	vb2ct_pool_frames(test, d, p, 20);
 
 	KUNIT_ASSERT_EQ(test, vb2ct_streamoff(d, d->q.type), 0);
 	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 0);
@@ -2412,43 +2719,46 @@ static void vb2_core_test_dmabuf_reqbufs_zero(struct kunit *test)
 	}
 }
 
-/* REMOVE_BUFS drops what the removed buffers held and trims idle ones. */
+/* REMOVE_BUFS drops what the removed buffers held; removing all, the rest. */
 static void vb2_core_test_dmabuf_remove_bufs(struct kunit *test)
 {
 	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
 	struct vb2ct_exp *exps[8];
-	struct vb2ct_pool p;
+	struct vb2ct_pool *p = vb2ct_pool_new(test);
 	unsigned int i;
 	int live;
 
 	vb2ct_exp_many(test, exps, 8, false);
 	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 4);
-	vb2ct_pool_start(test, d, &p, exps, 8, 4);
-	vb2ct_pool_frames(test, d, &p, 20);
+	vb2ct_pool_start(test, d, p, exps, 8, 4);
+	vb2ct_pool_frames(test, d, p, 20);
 	KUNIT_ASSERT_EQ(test, vb2ct_streamoff(d, d->q.type), 0);
 
-	/* four bound and four idle; two buffers go, two planes remain */
+	/*
+	 * Four bound and four idle; two buffers go with their dma-bufs'
+	 * attachments, the idle ones stay (the test still holds them).
+	 */
 	KUNIT_ASSERT_EQ(test, vb2ct_remove(d, 2, 2), 0);
 	live = 0;
 	for (i = 0; i < 8; i++)
 		live += vb2ct_live(exps[i]);
-	KUNIT_EXPECT_EQ(test, live, 4);
+	KUNIT_EXPECT_EQ(test, live, 6);
 	for (i = 0; i < 2; i++)
-		KUNIT_EXPECT_EQ_MSG(test, vb2ct_live(exps[p.at[i]]), 1,
-				    "dma-buf %u of buffer %u", p.at[i], i);
+		KUNIT_EXPECT_EQ_MSG(test, vb2ct_live(exps[p->at[i]]), 1,
+				    "dma-buf %u of buffer %u", p->at[i], i);
 	for (i = 2; i < 4; i++)
-		KUNIT_EXPECT_EQ_MSG(test, vb2ct_live(exps[p.at[i]]), 0,
-				    "dma-buf %u of buffer %u", p.at[i], i);
+		KUNIT_EXPECT_EQ_MSG(test, vb2ct_live(exps[p->at[i]]), 0,
+				    "dma-buf %u of buffer %u", p->at[i], i);
 	for (i = 0; i < 8; i++)
 		KUNIT_EXPECT_EQ(test, file_count(exps[i]->dmabuf->file),
 				vb2ct_test_refs(exps[i]) +
 				vb2ct_live(exps[i]));
 
 	/* the remaining buffers still stream with what they have */
-	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, exps[p.at[0]]), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, exps[p->at[0]]), 0);
 	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
 	KUNIT_EXPECT_EQ(test, vb2ct_frame(test, d), 0U);
-	KUNIT_EXPECT_EQ(test, atomic_read(&exps[p.at[0]]->attaches), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&exps[p->at[0]]->attaches), 1);
 	KUNIT_ASSERT_EQ(test, vb2ct_streamoff(d, d->q.type), 0);
 
 	/* no buffers, no attachments */
@@ -2485,30 +2795,30 @@ static void vb2_core_test_move_idle(struct kunit *test)
 	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
 	struct vb2ct_tally t[5];
 	struct vb2ct_exp *exps[5];
-	struct vb2ct_pool p;
+	struct vb2ct_pool *p = vb2ct_pool_new(test);
 	unsigned int i, index, spare, x;
 
 	vb2ct_exp_many(test, exps, 5, true);
 	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 4);
-	vb2ct_pool_start(test, d, &p, exps, 5, 4);
-	vb2ct_pool_frames(test, d, &p, 10);
+	vb2ct_pool_start(test, d, p, exps, 5, 4);
+	vb2ct_pool_frames(test, d, p, 10);
 
 	/* the spare dma-buf: cached, bound to no buffer */
-	spare = p.fifo[p.head];
+	spare = p->fifo[p->head];
 	for (i = 0; i < 5; i++)
 		vb2ct_tally(exps[i], &t[i]);
 	vb2ct_move_end(test, d, vb2ct_move_start(test, exps[spare]));
 	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 1U);
-	vb2ct_pool_frames(test, d, &p, 1);
+	vb2ct_pool_frames(test, d, p, 1);
 	for (i = 0; i < 5; i++)
 		vb2ct_expect_since(test, exps[i], &t[i], 0,
 				   i == spare, i == spare, 0);
 	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 0U);
 
 	/* a dma-buf of a dequeued buffer, queued again at the same index */
-	vb2ct_pool_frames(test, d, &p, 10);
+	vb2ct_pool_frames(test, d, p, 10);
 	index = vb2ct_frame(test, d);
-	x = p.at[index];
+	x = p->at[index];
 	exps[x]->dones++;
 	for (i = 0; i < 5; i++)
 		vb2ct_tally(exps[i], &t[i]);
@@ -2518,7 +2828,7 @@ static void vb2_core_test_move_idle(struct kunit *test)
 		vb2ct_expect_since(test, exps[i], &t[i], 0, i == x, i == x, 0);
 
 	/* and nothing more after that */
-	vb2ct_pool_frames(test, d, &p, 10);
+	vb2ct_pool_frames(test, d, p, 10);
 	for (i = 0; i < 5; i++) {
 		vb2ct_expect_since(test, exps[i], &t[i], 0, i == x, i == x, 0);
 		vb2ct_expect_accesses(test, exps[i]);
@@ -2539,18 +2849,18 @@ static void vb2_core_test_move_active(struct kunit *test)
 	struct vb2ct_exp *exps[4];
 	unsigned long still = msecs_to_jiffies(VB2CT_STILL_MS);
 	struct vb2ct_move *m;
-	struct vb2ct_pool p;
+	struct vb2ct_pool *p = vb2ct_pool_new(test);
 	unsigned int i, x;
 	int index;
 
 	vb2ct_exp_many(test, exps, 4, true);
 	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 4);
-	vb2ct_pool_start(test, d, &p, exps, 4, 4);
-	vb2ct_pool_frames(test, d, &p, 6);
+	vb2ct_pool_start(test, d, p, exps, 4, 4);
+	vb2ct_pool_frames(test, d, p, 6);
 
 	index = vb2ct_oldest(d);
 	KUNIT_ASSERT_GE(test, index, 0);
-	x = p.at[index];
+	x = p->at[index];
 	for (i = 0; i < 4; i++)
 		vb2ct_tally(exps[i], &t[i]);
 
@@ -2571,7 +2881,7 @@ static void vb2_core_test_move_active(struct kunit *test)
 	for (i = 0; i < 4; i++)
 		vb2ct_expect_since(test, exps[i], &t[i], 0, i == x, i == x, 0);
 
-	vb2ct_pool_frames(test, d, &p, 8);
+	vb2ct_pool_frames(test, d, p, 8);
 	for (i = 0; i < 4; i++) {
 		vb2ct_expect_since(test, exps[i], &t[i], 0, i == x, i == x, 0);
 		vb2ct_expect_accesses(test, exps[i]);
@@ -2676,16 +2986,16 @@ static void vb2_core_test_move_dropped(struct kunit *test)
 {
 	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
 	struct vb2ct_exp *exps[5];
-	struct vb2ct_pool p;
+	struct vb2ct_pool *p = vb2ct_pool_new(test);
 	unsigned int i, spare;
 	u32 none = 0;
 
 	vb2ct_exp_many(test, exps, 5, true);
 	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 4);
-	vb2ct_pool_start(test, d, &p, exps, 5, 4);
-	vb2ct_pool_frames(test, d, &p, 6);
+	vb2ct_pool_start(test, d, p, exps, 5, 4);
+	vb2ct_pool_frames(test, d, p, 6);
 
-	spare = p.fifo[p.head];
+	spare = p->fifo[p->head];
 	vb2ct_move_end(test, d, vb2ct_move_start(test, exps[spare]));
 	vb2ct_move_end(test, d, vb2ct_move_start(test, exps[spare]));
 	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 1U);
@@ -3481,7 +3791,13 @@ static struct kunit_case vb2_core_cache_cases[] = {
 	KUNIT_CASE(vb2_core_test_dmabuf_rotate_spare),
 	KUNIT_CASE(vb2_core_test_dmabuf_rotate_shift),
 	KUNIT_CASE(vb2_core_test_dmabuf_rotate_pool),
-	KUNIT_CASE(vb2_core_test_dmabuf_evict_lru),
+	KUNIT_CASE_PARAM(vb2_core_test_dmabuf_pool_shape, vb2ct_shapes_gen_params),
+	KUNIT_CASE_PARAM(vb2_core_test_dmabuf_pool_fewer,
+			 vb2ct_allocs_gen_params),
+	KUNIT_CASE_PARAM(vb2_core_test_dmabuf_pool_resize,
+			 vb2ct_allocs_gen_params),
+	KUNIT_CASE(vb2_core_test_dmabuf_cap_lru),
+	KUNIT_CASE(vb2_core_test_dmabuf_closed_released),
 	KUNIT_CASE(vb2_core_test_dmabuf_reqbufs_zero),
 	KUNIT_CASE(vb2_core_test_dmabuf_remove_bufs),
 	{}

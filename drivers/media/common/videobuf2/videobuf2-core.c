@@ -375,16 +375,6 @@ static unsigned int q_free_run(struct vb2_queue *vq, unsigned int want,
 	return best;
 }
 
-static unsigned int q_total_planes(struct vb2_queue *vq)
-{
-	unsigned int i, total = 0;
-
-	for (i = q_next_used(vq, 0); i < vq->max_num_buffers;
-	     i = q_next_used(vq, i + 1))
-		total += vq->bufs[i]->num_planes;
-	return total;
-}
-
 /*
  * Cache-sync hints hold for one trip of a buffer.  Whenever it is back with
  * userspace, the queue's defaults apply again; the front end adds the hints
@@ -606,11 +596,32 @@ fail:
  *    entry of the same dma-buf, device and length, or one still bound to a
  *    buffer that userspace holds (dequeued and not prepared; that buffer
  *    gives up its planes), or attaches a new one;
- * 4. evicts the least recently used idle entries while there are more idle
- *    entries than planes in the queue, so the queue never holds more than
- *    twice the attachments that one per plane would;
+ * 4. drops the idle entries nobody but the queue holds (see "What stays"
+ *    below), and the least recently used ones beyond VB2_DMABUF_MAX_IDLE;
  * 5. maps the entry if it is not mapped, or maps it again if the exporter
  *    moved the buffer since (see below).
+ *
+ * What stays.  The cache holds what userspace keeps alive, not a multiple
+ * of the queue's shape: a buffer pool of any size that rotates over any
+ * number of indices streams without an attach, map, unmap or detach per
+ * frame.  The rule, applied to idle entries at every QBUF and PREPARE_BUF
+ * of a DMABUF buffer:
+ *
+ * - an idle entry stays while its dma-buf has a holder besides this queue
+ *   (an fd, a mapping of it, another importer's reference): userspace can
+ *   queue it again;
+ * - it is dropped as soon as the queue's own references (one per entry of
+ *   that dma-buf, counted in @shares) are all the dma-buf's file has left,
+ *   since then nobody can ever queue it again.  A dma-buf whose fd was
+ *   closed therefore goes at the QBUF that replaces it in its buffer, as
+ *   in 6.12, or at the next QBUF after the close if it was already idle;
+ * - beyond VB2_DMABUF_MAX_IDLE idle entries the least recently used go,
+ *   because mappings and IOVA space are finite.
+ *
+ * Entries bound to a plane stay, as 6.12 keeps a buffer's dma-buf until
+ * the buffer gets another one.  Known limit: two queues that both hold an
+ * idle entry of a dma-buf userspace has let go each see the other's
+ * reference; such entries go by the cap, at REQBUFS(0) or at close.
  *
  * DQBUF leaves the entries alone.  Freeing a buffer drops its entries;
  * freeing all of them, or releasing the queue, drops every entry.  Dropping
@@ -655,6 +666,8 @@ fail:
  * @moved: the exporter moved the buffer after @mem_priv was last mapped.
  * @vb: the buffer whose plane uses the entry; NULL while the entry is idle.
  * @plane: that plane's number.
+ * @shares: entries of the queue that hold @dbuf, this one included; each
+ *	holds its own reference to the dma-buf's file.
  */
 struct vb2_dmabuf_entry {
 	struct list_head node;
@@ -666,7 +679,32 @@ struct vb2_dmabuf_entry {
 	bool moved;
 	struct vb2_buffer *vb;
 	unsigned int plane;
+	unsigned int shares;
 };
+
+/* Idle entries a queue keeps at most, whoever holds their dma-bufs. */
+#define VB2_DMABUF_MAX_IDLE	64
+
+/* Count @e in the @shares of every entry of its dma-buf, or uncount it. */
+static void dmabuf_share(struct vb2_queue *vq, struct vb2_dmabuf_entry *e,
+			 int delta)
+{
+	struct vb2_dmabuf_entry *o;
+
+	e->shares = 1;
+	list_for_each_entry(o, &vq->dmabuf_cache, node) {
+		if (o == e || o->dbuf != e->dbuf)
+			continue;
+		o->shares += delta;
+		e->shares++;
+	}
+}
+
+/* Only the queue holds @e's dma-buf: nobody can queue it again. */
+static __always_inline bool dmabuf_abandoned(struct vb2_dmabuf_entry *e)
+{
+	return file_count(e->dbuf->file) <= e->shares;
+}
 
 static __always_inline struct vb2_dmabuf_entry *
 dmabuf_entry_of(struct vb2_buffer *vb, unsigned int plane)
@@ -753,6 +791,7 @@ static void dmabuf_drop(struct vb2_queue *vq, struct vb2_dmabuf_entry *e)
 		vb->planes[e->plane].dbuf_mapped = 0;
 	}
 
+	dmabuf_share(vq, e, -1);
 	spin_lock(&vq->dmabuf_lock);
 	list_del(&e->node);
 	if (!vb)
@@ -807,6 +846,7 @@ static struct vb2_dmabuf_entry *dmabuf_attach(struct vb2_buffer *vb,
 	spin_lock(&vq->dmabuf_lock);
 	list_add_tail(&e->node, &vq->dmabuf_cache);
 	spin_unlock(&vq->dmabuf_lock);
+	dmabuf_share(vq, e, 1);
 
 	vb->planes[plane].mem_priv = priv;
 	vb->planes[plane].dbuf = dbuf;
@@ -847,26 +887,33 @@ static int dmabuf_map(struct vb2_queue *vq, struct vb2_dmabuf_entry *e)
 }
 
 /*
- * Evict least recently used idle entries down to the queue's plane count.
- * @known is a number of planes the caller knows the queue to have (those
- * of the buffer it works on): while the idle entries are no more, the
- * count of all planes, a walk over the buffers, is not needed.  That is
- * the case of every rotated QBUF, which leaves one entry idle.
+ * Step 4: drop the idle entries that only the queue holds, and the least
+ * recently used ones while there are more than VB2_DMABUF_MAX_IDLE.  The
+ * list runs from the least recently used entry, so one walk does both.
  */
-static void dmabuf_trim(struct vb2_queue *vq, unsigned int known)
+static void dmabuf_trim(struct vb2_queue *vq)
 {
 	struct vb2_dmabuf_entry *e, *tmp;
-	unsigned int bound;
 
-	if (vq->dmabuf_idle <= known)
+	if (!vq->dmabuf_idle)
 		return;
-	bound = q_total_planes(vq);
 	list_for_each_entry_safe(e, tmp, &vq->dmabuf_cache, node) {
-		if (vq->dmabuf_idle <= bound)
-			break;
-		if (!e->vb)
+		if (e->vb)
+			continue;
+		if (vq->dmabuf_idle > VB2_DMABUF_MAX_IDLE ||
+		    dmabuf_abandoned(e))
 			dmabuf_drop(vq, e);
 	}
+}
+
+/* No buffer is left to bind them to: drop every idle entry. */
+static void dmabuf_drop_idle(struct vb2_queue *vq)
+{
+	struct vb2_dmabuf_entry *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, &vq->dmabuf_cache, node)
+		if (!e->vb)
+			dmabuf_drop(vq, e);
 }
 
 /* Leave every plane of @vb without an entry; its entries become idle. */
@@ -1040,8 +1087,7 @@ static int buf_prepare_dmabuf(struct vb2_buffer *vb)
 			ent[p] = e;
 		}
 
-		/* step 4 */
-		dmabuf_trim(vq, vb->num_planes);
+		dmabuf_trim(vq);
 
 		/* step 5 */
 		for (p = 0; p < vb->num_planes; p++) {
@@ -1054,6 +1100,9 @@ static int buf_prepare_dmabuf(struct vb2_buffer *vb)
 				goto fail;
 			}
 		}
+	} else {
+		/* an idle dma-buf may have lost its last fd since */
+		dmabuf_trim(vq);
 	}
 
 	for (p = 0; p < vb->num_planes; p++) {
@@ -1081,7 +1130,7 @@ fail:
 	if (inited)
 		drv_buf_cleanup(vb);
 	dmabuf_unbind_buffer(vb);
-	dmabuf_trim(vq, vb->num_planes);
+	dmabuf_trim(vq);
 put_refs:
 	for (p = 0; p < vb->num_planes; p++)
 		if (got[p])
@@ -1269,8 +1318,10 @@ static void q_free_range(struct vb2_queue *vq, unsigned int first,
 	if (!vb2_get_num_buffers(vq)) {
 		q_check_balance(vq);
 		vq->memory = VB2_MEMORY_UNKNOWN;
+		dmabuf_drop_idle(vq);
+	} else {
+		dmabuf_trim(vq);
 	}
-	dmabuf_trim(vq, 0);
 }
 
 /*
