@@ -2686,6 +2686,41 @@ static void vb2_core_test_dmabuf_closed_released(struct kunit *test)
 	vb2ct_expect_released(test, exps[2]);
 }
 
+/*
+ * An exporter that refuses the attachment: vmalloc queues import through
+ * the kernel mapping alone, as 6.12 does; queues that need the device's
+ * mapping fail the QBUF with the exporter's error and keep no reference.
+ */
+static void vb2_core_test_dmabuf_attach_refused(struct kunit *test)
+{
+	const struct vb2ct_shape *sh = test->param_value;
+	struct vb2ct_drv *d = vb2ct_new_shape(test, sh);
+	struct vb2ct_exp *e = vb2ct_exp_new(test, 0, VB2CT_SIZE, false);
+	unsigned int i;
+
+	e->attach_err = -EOPNOTSUPP;
+	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 1);
+	if (sh->dma) {
+		KUNIT_EXPECT_EQ(test, vb2ct_qbuf_dma(d, 0, e), -EOPNOTSUPP);
+		vb2ct_expect_unused(test, e);
+		vb2ct_release(test, d);
+		vb2ct_expect_released(test, e);
+		return;
+	}
+
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, e), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+	for (i = 0; i < 10; i++) {
+		KUNIT_ASSERT_EQ(test, vb2ct_frame(test, d), 0U);
+		KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, e), 0);
+	}
+	vb2ct_expect_use(test, e, 0, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&e->vmaps), 1);
+	vb2ct_release(test, d);
+	vb2ct_expect_unused(test, e);
+	vb2ct_expect_released(test, e);
+}
+
 /* REQBUFS(0) drops every attachment, bound or idle, and REQBUFS starts anew. */
 static void vb2_core_test_dmabuf_reqbufs_zero(struct kunit *test)
 {
@@ -3795,6 +3830,8 @@ static struct kunit_case vb2_core_cache_cases[] = {
 	KUNIT_CASE_PARAM(vb2_core_test_dmabuf_pool_fewer,
 			 vb2ct_allocs_gen_params),
 	KUNIT_CASE_PARAM(vb2_core_test_dmabuf_pool_resize,
+			 vb2ct_allocs_gen_params),
+	KUNIT_CASE_PARAM(vb2_core_test_dmabuf_attach_refused,
 			 vb2ct_allocs_gen_params),
 	KUNIT_CASE(vb2_core_test_dmabuf_cap_lru),
 	KUNIT_CASE(vb2_core_test_dmabuf_closed_released),

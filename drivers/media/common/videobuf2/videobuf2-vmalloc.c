@@ -245,7 +245,10 @@ static void vmem_put_userptr(void *mem_priv)
  * attachment (when the queue has a device) tells the exporter who uses the
  * buffer and brings its move notifications to the core; the queue, not
  * @vb, is its importer data, since the core may move the plane to another
- * buffer of the queue.
+ * buffer of the queue.  6.12 only vmaps, so an exporter that refuses the
+ * attachment (memory no device of this kind can reach) still gets its
+ * buffer imported, through the kernel mapping alone; the exporter keeps
+ * a vmapped buffer in place.
  */
 static void *vmem_attach_dmabuf(struct vb2_buffer *vb, struct device *dev,
 				struct dma_buf *dbuf, unsigned long size)
@@ -265,11 +268,11 @@ static void *vmem_attach_dmabuf(struct vb2_buffer *vb, struct device *dev,
 		attach = dma_buf_dynamic_attach(dbuf, dev,
 						&vb2_dmabuf_attach_ops,
 						vb->vb2_queue);
-		if (IS_ERR(attach)) {
-			kfree(pl);
-			return ERR_CAST(attach);
-		}
-		pl->attach = attach;
+		if (IS_ERR(attach))
+			dev_dbg(dev, "dma-buf attach refused (%ld), vmap only\n",
+				PTR_ERR(attach));
+		else
+			pl->attach = attach;
 	}
 	return pl;
 }
