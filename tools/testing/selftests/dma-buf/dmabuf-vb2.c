@@ -1455,7 +1455,7 @@ TEST_F(vivid, claimed_length_beyond_buffer)
  */
 
 #define LONG_FRAMES	1000U
-#define LONG_INDICES	4U	/* queue indices a long stream goes through */
+#define LONG_INDICES	4U	/* queue indices a long stream goes through at most */
 #define LONG_FPS	60U
 #define CHECK_EVERY	5U	/* coprime with 4 and 8: every dma-buf gets checked */
 #define NEED_CMA	"no CMA heap /dev/dma_heap/reserved (cma=)"
@@ -1489,6 +1489,7 @@ static int node_device(const struct vnode *n, char *dev, size_t len)
 /* What a long stream went through, for the checks at its end. */
 struct turns {
 	unsigned int ndbufs;		/* dma-bufs taking turns */
+	unsigned int nidx;		/* indices they go through */
 	unsigned int queued;		/* QBUFs so far */
 	unsigned int held[LONG_INDICES];	/* the dma-buf of each index */
 	unsigned int visited[MAX_BUFS];	/* bit i: the dma-buf was at index i */
@@ -1507,7 +1508,7 @@ static unsigned int next_dbuf(const struct turns *tr, unsigned int index)
 {
 	unsigned int q = tr->queued;
 
-	if (tr->ndbufs == LONG_INDICES)
+	if (tr->ndbufs == tr->nidx)
 		return index;
 	return (q + q / tr->ndbufs) % tr->ndbufs;
 }
@@ -1520,7 +1521,7 @@ static void queue_turn(struct __test_metadata *_metadata,
 	unsigned int d = next_dbuf(tr, index), i;
 	struct dbuf *b = &t->buf[d];
 
-	for (i = 0; i < LONG_INDICES && tr->queued >= LONG_INDICES; i++) {
+	for (i = 0; i < tr->nidx && tr->queued >= tr->nidx; i++) {
 		if (i == index)
 			continue;
 		ASSERT_NE(d, tr->held[i])
@@ -1541,7 +1542,7 @@ static void queue_turn(struct __test_metadata *_metadata,
 
 /*
  * Stream LONG_FRAMES frames into the test's dma-bufs through indices
- * 0 to LONG_INDICES - 1 of the DMABUF queue of N, queueing each index
+ * 0 to tr->nidx - 1 of the DMABUF queue of N, queueing each index
  * again as soon as it is dequeued; the frame of every poisoned dma-buf
  * must equal the reference. Returns with the queue streaming.
  */
@@ -1554,14 +1555,14 @@ static void stream_turns(struct __test_metadata *_metadata,
 	unsigned int i, d;
 	struct dbuf *db;
 
-	for (i = 0; i < LONG_INDICES; i++)
+	for (i = 0; i < tr->nidx; i++)
 		queue_turn(_metadata, t, n, tr, i);
 	ASSERT_EQ(0, stream(n, true))
 		TH_LOG("STREAMON on %s: %s", n->name, strerror(errno));
 	for (i = 0; i < LONG_FRAMES; i++) {
 		ASSERT_EQ(0, dequeue(n, V4L2_MEMORY_DMABUF, &b))
 			TH_LOG("%s, frame %u: %s", n->name, i, strerror(errno));
-		ASSERT_GT(LONG_INDICES, b.index);
+		ASSERT_GT(tr->nidx, b.index);
 		if ((b.flags & V4L2_BUF_FLAG_ERROR) || b.bytesused != len)
 			tr->errors++;
 		d = tr->held[b.index];
@@ -1582,7 +1583,7 @@ static void stream_turns(struct __test_metadata *_metadata,
 		       tr->errors, LONG_FRAMES);
 	EXPECT_EQ(0U, tr->bad)
 		TH_LOG("%u of the %u frames checked are wrong", tr->bad, tr->checked);
-	EXPECT_LE(LONG_FRAMES / CHECK_EVERY - LONG_INDICES, tr->checked);
+	EXPECT_LE(LONG_FRAMES / CHECK_EVERY - tr->nidx, tr->checked);
 }
 
 /*
@@ -1623,7 +1624,7 @@ static void expect_one_each(struct __test_metadata *_metadata,
 }
 
 /*
- * NDBUFS CMA-heap dma-bufs take turns through LONG_INDICES indices of
+ * NDBUFS CMA-heap dma-bufs take turns through NIDX indices of
  * vivid-001 (dma-contig) for LONG_FRAMES frames. While it streams, each
  * dma-buf is attached once, to vivid, and was mapped once (fdinfo);
  * REQBUFS(0) detaches all and drops every reference. Over the whole
@@ -1631,10 +1632,11 @@ static void expect_one_each(struct __test_metadata *_metadata,
  * of each: fdinfo alone cannot tell an attachment from a new one.
  */
 static void long_stream(struct __test_metadata *_metadata,
-			struct vivid_test *t, unsigned int ndbufs)
+			struct vivid_test *t, unsigned int ndbufs,
+			unsigned int nidx)
 {
 	unsigned int count[MAX_BUFS][NR_ATT_EVENTS];
-	struct turns tr = { .ndbufs = ndbufs };
+	struct turns tr = { .ndbufs = ndbufs, .nidx = nidx };
 	struct vnode *n = &t->node[0];
 	struct v4l2_requestbuffers req;
 	unsigned long ino[MAX_BUFS];
@@ -1678,9 +1680,10 @@ static void long_stream(struct __test_metadata *_metadata,
 	if (!traced)
 		TH_LOG("no dma_buf trace events: counts from fdinfo only");
 
-	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, LONG_INDICES, 0, &req))
+	ASSERT_GE(LONG_INDICES, nidx);
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, nidx, 0, &req))
 		TH_LOG("REQBUFS DMABUF: %s", strerror(errno));
-	ASSERT_LE(LONG_INDICES, req.count);
+	ASSERT_LE(nidx, req.count);
 	stream_turns(_metadata, t, n, &tr);
 	for (i = 0; i < ndbufs; i++)
 		expect_mapped_once(_metadata, t->buf[i].fd, i, dev);
@@ -1688,7 +1691,7 @@ static void long_stream(struct __test_metadata *_metadata,
 
 	/* paired: each at its own index; rotating: each at all of them */
 	for (i = 0; i < ndbufs; i++) {
-		want = ndbufs == LONG_INDICES ? 1U << i : (1U << LONG_INDICES) - 1;
+		want = ndbufs == nidx ? 1U << i : (1U << nidx) - 1;
 		EXPECT_EQ(want, tr.visited[i])
 			TH_LOG("dma-buf %u went to indices 0x%x", i, tr.visited[i]);
 	}
@@ -1709,13 +1712,28 @@ static void long_stream(struct __test_metadata *_metadata,
 /* A pool of dma-bufs rotating across queue indices is attached and mapped once. */
 TEST_F_TIMEOUT(vivid, stream_1000_frames_rotating, 180)
 {
-	long_stream(_metadata, &self->t, 2 * LONG_INDICES);
+	long_stream(_metadata, &self->t, 2 * LONG_INDICES, LONG_INDICES);
+}
+
+/*
+ * GStreamer's shape: v4l2sink takes the 5 buffers v4l2src exports into 2
+ * indices.  Still one attach and one map per dma-buf.
+ */
+TEST_F_TIMEOUT(vivid, stream_1000_frames_5_over_2, 180)
+{
+	long_stream(_metadata, &self->t, 5, 2);
+}
+
+/* More dma-bufs per index than queue planes in all: 8 over 2. */
+TEST_F_TIMEOUT(vivid, stream_1000_frames_8_over_2, 180)
+{
+	long_stream(_metadata, &self->t, 8, 2);
 }
 
 /* A dma-buf that always returns to the same index is attached and mapped once. */
 TEST_F_TIMEOUT(vivid, stream_1000_frames_paired, 180)
 {
-	long_stream(_metadata, &self->t, LONG_INDICES);
+	long_stream(_metadata, &self->t, LONG_INDICES, LONG_INDICES);
 }
 
 /* ------------------------------------------------------------------------
@@ -1987,6 +2005,79 @@ TEST_F_TIMEOUT(vivid, fd_closed_while_queued, 60)
 			TH_LOG("REQBUFS(0) left the closed dma-buf behind");
 	}
 	munmap(map, size);
+	expect_no_leak(_metadata, t);
+}
+
+/*
+ * CMA-heap dma-bufs the application lets go are released while the queue
+ * streams on: one closed while queued goes at the QBUF that replaces it
+ * in its buffer (as in 6.12), one closed after it was replaced goes at the
+ * next QBUF.  Counted in /sys/kernel/dmabuf/buffers.
+ */
+TEST_F_TIMEOUT(vivid, cma_closed_released, 60)
+{
+	struct vivid_test *t = &self->t;
+	struct vnode *n = &t->node[0];
+	struct v4l2_requestbuffers req;
+	int a, b, c, x, before;
+	struct v4l2_buffer v;
+	size_t size;
+
+	if (not_dma_contig(1, false))
+		SKIP(return, NEED_DC);
+	if (access("/dev/dma_heap/reserved", F_OK))
+		SKIP(return, NEED_CMA);
+	if (t->baseline < 0)
+		SKIP(return, "no /sys/kernel/dmabuf/buffers (CONFIG_DMABUF_SYSFS_STATS)");
+	if (vnode_open(n, "vivid-001-vid-cap", CAP))
+		SKIP(return, NEED_NODES ": %s", strerror(errno));
+	static_image(_metadata, t, n);
+	size = page_round(n->pix.sizeimage);
+	a = heap_buffer_named("reserved", size);
+	b = heap_buffer_named("reserved", size);
+	c = heap_buffer_named("reserved", size);
+	x = heap_buffer_named("reserved", size);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_LE(0, c);
+	ASSERT_LE(0, x);
+	before = dmabuf_sysfs_count();
+
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, 2, 0, &req))
+		TH_LOG("REQBUFS DMABUF: %s", strerror(errno));
+	ASSERT_EQ(0, qbuf_dmabuf(n, 0, a, (__u32)size, 0));
+	ASSERT_EQ(0, qbuf_dmabuf(n, 1, x, (__u32)size, 0));
+	close(a);
+	ASSERT_EQ(0, stream(n, true)) TH_LOG("STREAMON: %s", strerror(errno));
+	EXPECT_EQ(before, dmabuf_sysfs_count())
+		TH_LOG("the queued dma-buf went with its fd");
+
+	/* A closed while queued: gone when B replaces it at index 0 */
+	ASSERT_EQ(0, dequeue(n, V4L2_MEMORY_DMABUF, &v));
+	ASSERT_EQ(0U, v.index);
+	ASSERT_EQ(0, qbuf_dmabuf(n, 0, b, (__u32)size, 0));
+	EXPECT_EQ(before - 1, sysfs_settle(before - 1))
+		TH_LOG("the closed dma-buf outlived the QBUF that replaced it");
+
+	/* B replaced by C while the test holds it: kept; closed: gone next */
+	ASSERT_EQ(0, dequeue(n, V4L2_MEMORY_DMABUF, &v));
+	ASSERT_EQ(1U, v.index);
+	ASSERT_EQ(0, qbuf_dmabuf(n, 1, x, (__u32)size, 0));
+	ASSERT_EQ(0, dequeue(n, V4L2_MEMORY_DMABUF, &v));
+	ASSERT_EQ(0U, v.index);
+	ASSERT_EQ(0, qbuf_dmabuf(n, 0, c, (__u32)size, 0));
+	close(b);
+	ASSERT_EQ(0, dequeue(n, V4L2_MEMORY_DMABUF, &v));
+	ASSERT_EQ(1U, v.index);
+	ASSERT_EQ(0, qbuf_dmabuf(n, 1, x, (__u32)size, 0));
+	EXPECT_EQ(before - 2, sysfs_settle(before - 2))
+		TH_LOG("the dma-buf closed after it was replaced outlived the next QBUF");
+
+	ASSERT_EQ(0, stream(n, false));
+	ASSERT_EQ(0, reqbufs(n, V4L2_MEMORY_DMABUF, 0, 0, &req));
+	close(c);
+	close(x);
+	EXPECT_EQ(before - 4, sysfs_settle(before - 4));
 	expect_no_leak(_metadata, t);
 }
 
