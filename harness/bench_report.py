@@ -164,6 +164,22 @@ def goals(summary):
                 checks.append((s, f"control, not a goal: series/upstream MMAP "
                                f"({n} buffers)", with_band(f"{r:.2f}x", band),
                                "INFO"))
+        # GStreamer's shape: 5 dma-bufs over 2 indices
+        pool = "vnull_dmabuf_pool_2_syscalls"
+        for op in ("attach", "map", "unmap", "detach"):
+            check(s, f"series: {op} calls per frame, 5 dma-bufs over 2",
+                  med(summary, s, f"vnull_dmabuf_pool_2_{op}_per_frame",
+                      "series"), 0.0, "{:.3f} per frame")
+        r, band = cmp(s, (pool, "series"), (pool, "upstream"))
+        check(s, "series pool <= 0.5x upstream pool (5 dma-bufs over 2)",
+              r, 0.5, "{:.2f}x", band)
+        # the DMABUF cycle against the MMAP one of the same kernel
+        for n, mode in ((2, "pool"), (4, "paired"), (4, "rotating"),
+                        (8, "paired"), (8, "rotating")):
+            r, band = cmp(s, (f"vnull_dmabuf_{mode}_{n}_syscalls", "series"),
+                          (f"vnull_mmap_{n}_syscalls", "series"))
+            check(s, f"series: DMABUF {mode} <= 1.05x MMAP ({n} buffers)",
+                  r, 1.05, "{:.2f}x", band)
         for size in ("4K", "1M", "16M", "64M"):
             fig = f"alloc_{size}_us"
             r, band = cmp(s, (fig, "series"), (fig, "upstream"))

@@ -16,6 +16,9 @@
  *                    dma-buf at an index changes with every cycle while all
  *                    N indices stay queued.  (With N dma-bufs all queued,
  *                    the only one free is the one just dequeued.)
+ *   dmabuf_pool      N + 3 dma-bufs taken in turn from a FIFO the way
+ *                    GStreamer's v4l2sink takes the 5 buffers v4l2src
+ *                    exports into its 2 indices (run with N = 2 only).
  * A cycle (a frame) is DQBUF + QBUF of CAPTURE (vim2m: and of OUTPUT).
  * After a warm-up, timed runs give <figure>_cpu_us, the process CPU time
  * (CLOCK_PROCESS_CPUTIME_ID, exact; nearly all of it in the kernel) per
@@ -67,6 +70,7 @@
 #include <linux/videodev2.h>
 
 #define MAX_BUFS	8
+#define MAX_SPARES	3	/* dma-bufs not queued, in pool mode */
 #define V4L2_CLASS	"/sys/class/video4linux"
 #define GROUP		"vb2bench"
 #define TIMEOUT_S	60	/* the longest one run may take */
@@ -79,9 +83,9 @@
 /* vim2m's private control, in ms */
 #define VIM2M_CID_TRANS_TIME	(V4L2_CID_USER_BASE + 0x1000)
 
-enum mode { MMAP, PAIRED, ROTATING };
+enum mode { MMAP, PAIRED, ROTATING, POOL };
 static const char * const mode_name[] = { "mmap", "dmabuf_paired",
-					  "dmabuf_rotating" };
+					  "dmabuf_rotating", "dmabuf_pool" };
 
 /*
  * The probed functions: in both kernels every attach, map, unmap and
@@ -128,9 +132,10 @@ struct queue {
 	unsigned int ndbufs;		/* dma-bufs */
 	__u32 length;			/* each dma-buf's size */
 	__u32 bytesused;		/* OUTPUT: the payload */
-	int dbuf[MAX_BUFS + 1];
+	int dbuf[MAX_BUFS + MAX_SPARES];
 	unsigned int at[MAX_BUFS];	/* the dma-buf last queued at an index */
-	unsigned int spare;		/* rotating: the dma-buf not queued */
+	unsigned int spare[MAX_SPARES];	/* the dma-bufs not queued, a FIFO */
+	unsigned int nspares;
 	bool requested, streaming;
 };
 
@@ -402,7 +407,8 @@ static int setup_queue(struct queue *q)
 		return -1;
 	}
 	q->length = (q->length + page - 1) / page * page;
-	q->ndbufs = q->count + (q->mode == ROTATING);
+	q->nspares = q->mode == ROTATING ? 1 : q->mode == POOL ? MAX_SPARES : 0;
+	q->ndbufs = q->count + q->nspares;
 	for (i = 0; i < q->ndbufs; i++) {
 		struct dma_heap_allocation_data a = {
 			.len = q->length, .fd_flags = O_RDWR | O_CLOEXEC,
@@ -412,10 +418,14 @@ static int setup_queue(struct queue *q)
 			return failed("DMA_HEAP_IOCTL_ALLOC");
 		q->dbuf[i] = (int)a.fd;
 	}
-	/* as if dma-buf i + 1 had just left index i: the first pass pairs */
+	/*
+	 * As if dma-buf i + nspares had just left index i, with dma-bufs 0 to
+	 * nspares - 1 waiting: the first pass pairs dma-buf i with index i.
+	 */
 	for (i = 0; i < q->count; i++)
-		q->at[i] = i + 1;
-	q->spare = 0;
+		q->at[i] = i + q->nspares;
+	for (i = 0; i < q->nspares; i++)
+		q->spare[i] = i;
 	return 0;
 }
 
@@ -427,9 +437,11 @@ static int queue_buf(struct queue *q, unsigned int index)
 	};
 	unsigned int next = index;
 
-	if (q->mode == ROTATING) {
-		next = q->spare;
-		q->spare = q->at[index];
+	if (q->nspares) {
+		next = q->spare[0];
+		memmove(q->spare, q->spare + 1,
+			(q->nspares - 1) * sizeof(q->spare[0]));
+		q->spare[q->nspares - 1] = q->at[index];
 	}
 	if (q->memory == V4L2_MEMORY_DMABUF) {
 		b.m.fd = q->dbuf[next];
@@ -481,7 +493,7 @@ static void stop(const struct spec *s, struct queue *q)
 		teardown_failed(s->prefix, "VIDIOC_STREAMOFF");
 	if (q->requested && ioctl(q->fd, VIDIOC_REQBUFS, &req))
 		teardown_failed(s->prefix, "VIDIOC_REQBUFS 0");
-	for (i = 0; i < MAX_BUFS + 1; i++)
+	for (i = 0; i < MAX_BUFS + MAX_SPARES; i++)
 		if (q->dbuf[i] >= 0)
 			close(q->dbuf[i]);
 }
@@ -582,7 +594,7 @@ static void bench(const struct spec *s)
 
 	memset(q, 0, sizeof(q));
 	for (k = 0; k < 2; k++) {
-		for (i = 0; i < MAX_BUFS + 1; i++)
+		for (i = 0; i < MAX_BUFS + MAX_SPARES; i++)
 			q[k].dbuf[i] = -1;
 		q[k].count = s->count;
 		q[k].memory = V4L2_MEMORY_MMAP;
@@ -685,16 +697,16 @@ out:
 }
 
 /*
- * The three modes on NODE at SIZE ("WxH") with COUNT buffers, REPS timed
- * runs each, the counted run only if COUNT_CALLS; figures are named
- * BASE_<mode>_TAG.
+ * The modes on NODE at SIZE ("WxH") with COUNT buffers (paired, rotating
+ * and MMAP; with 2, the pool too), REPS timed runs each, the counted run
+ * only if COUNT_CALLS; figures are named BASE_<mode>_TAG.
  */
 static void bench_node(const char *base, const char *node, const char *tag,
 		       const char *size, unsigned int count,
 		       const unsigned long cyc[3], unsigned int reps,
 		       bool count_calls)
 {
-	static const enum mode order[] = { PAIRED, ROTATING, MMAP };
+	static const enum mode order[] = { PAIRED, ROTATING, MMAP, POOL };
 	struct spec s = {
 		.node = node, .count = count,
 		.m2m = !strcmp(base, "vim2m"), .pace = !strcmp(base, "vivid"),
@@ -705,7 +717,8 @@ static void bench_node(const char *base, const char *node, const char *tag,
 
 	if (sscanf(size, "%ux%u", &s.width, &s.height) != 2)
 		return;
-	for (i = 0; i < 3; i++) {
+	/* the pool shape is GStreamer's: 2 indices */
+	for (i = 0; i < (count == 2 ? 4 : 3); i++) {
 		s.mode = order[i];
 		snprintf(s.prefix, sizeof(s.prefix), "%s_%s_%s", base,
 			 mode_name[s.mode], tag);
@@ -803,6 +816,8 @@ int main(int argc, char **argv)
 	} else {
 		close(fd);
 		for (r = 0; r < rounds; r++) {
+			bench_node("vnull", "vnull", "2", "640x480", 2, vnull,
+				   reps, !r);
 			bench_node("vnull", "vnull", "4", "640x480", 4, vnull,
 				   reps, !r);
 			bench_node("vnull", "vnull", "8", "640x480", 8, vnull,
