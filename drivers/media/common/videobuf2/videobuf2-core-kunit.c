@@ -2687,6 +2687,60 @@ static void vb2_core_test_dmabuf_closed_released(struct kunit *test)
 }
 
 /*
+ * Both planes of a multi-planar buffer from one dma-buf, as clients lay
+ * out NV12 in a single allocation: the dma-buf has two entries, each with
+ * its own reference, and is kept while userspace holds it and released
+ * once those two references are all its file has left.
+ */
+static void vb2_core_test_dmabuf_planes_share(struct kunit *test)
+{
+	struct vb2ct_cfg cfg = vb2ct_dmabuf_cfg;
+	struct vb2ct_exp *exps[3], *pair[2];
+	struct vb2ct_drv *d;
+
+	cfg.mplane = true;
+	cfg.nplanes = 2;
+	d = vb2ct_new(test, &cfg);
+	vb2ct_exp_many(test, exps, 3, false);
+	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 1);
+	pair[0] = exps[0];
+	pair[1] = exps[0];
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dmas(d, 0, pair), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+
+	/* replaced, then back: both entries kept idle and taken again */
+	KUNIT_ASSERT_EQ(test, vb2ct_frame(test, d), 0U);
+	pair[0] = exps[1];
+	pair[1] = exps[1];
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dmas(d, 0, pair), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_frame(test, d), 0U);
+	pair[0] = exps[0];
+	pair[1] = exps[0];
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dmas(d, 0, pair), 0);
+	vb2ct_expect_use(test, exps[0], 2, 2, 0, 0);
+	vb2ct_expect_use(test, exps[1], 2, 2, 0, 0);
+
+	/* dma-buf 1 is idle; once closed, its two entries let it go */
+	vb2ct_exp_put(test, exps[1]);
+	KUNIT_EXPECT_EQ(test, atomic_read(&exps[1]->releases), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_frame(test, d), 0U);
+	pair[0] = exps[2];
+	pair[1] = exps[2];
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dmas(d, 0, pair), 0);
+	flush_delayed_fput();
+	KUNIT_EXPECT_EQ(test, atomic_read(&exps[1]->releases), 1);
+	vb2ct_expect_use(test, exps[1], 2, 2, 2, 2);
+	/* dma-buf 0, idle but still held, stays */
+	vb2ct_expect_use(test, exps[0], 2, 2, 0, 0);
+
+	vb2ct_release(test, d);
+	vb2ct_expect_unused(test, exps[0]);
+	vb2ct_expect_released(test, exps[0]);
+	vb2ct_expect_unused(test, exps[2]);
+	vb2ct_expect_released(test, exps[2]);
+}
+
+/*
  * An exporter that refuses the attachment: vmalloc queues import through
  * the kernel mapping alone, as 6.12 does; queues that need the device's
  * mapping fail the QBUF with the exporter's error and keep no reference.
@@ -3835,6 +3889,7 @@ static struct kunit_case vb2_core_cache_cases[] = {
 			 vb2ct_allocs_gen_params),
 	KUNIT_CASE(vb2_core_test_dmabuf_cap_lru),
 	KUNIT_CASE(vb2_core_test_dmabuf_closed_released),
+	KUNIT_CASE(vb2_core_test_dmabuf_planes_share),
 	KUNIT_CASE(vb2_core_test_dmabuf_reqbufs_zero),
 	KUNIT_CASE(vb2_core_test_dmabuf_remove_bufs),
 	{}
