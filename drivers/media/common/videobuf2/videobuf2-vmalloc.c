@@ -247,8 +247,9 @@ static void vmem_put_userptr(void *mem_priv)
  * @vb, is its importer data, since the core may move the plane to another
  * buffer of the queue.  6.12 only vmaps, so an exporter that refuses the
  * attachment (memory no device of this kind can reach) still gets its
- * buffer imported, through the kernel mapping alone; the exporter keeps
- * a vmapped buffer in place.
+ * buffer imported, through the kernel mapping alone.  Such a plane gets
+ * no move notifications, exactly as every vmalloc plane in 6.12: it
+ * relies on the exporter not moving what it has vmapped.
  */
 static void *vmem_attach_dmabuf(struct vb2_buffer *vb, struct device *dev,
 				struct dma_buf *dbuf, unsigned long size)
