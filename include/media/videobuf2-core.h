@@ -78,19 +78,12 @@
  * it back, unless userspace asked to skip them with cache hints.  &struct
  * vb2_mem_ops spells out the contract.
  *
- * Imported dma-bufs are not tied to one buffer index.  The core keeps, per
- * queue, a cache of attachments: one per dma-buf, device and size, attached
- * as a dynamic importer with &vb2_dmabuf_attach_ops.  A plane that gets a
- * new dma-buf leaves its old attachment in the cache, still mapped, and an
- * attachment is reused when its dma-buf comes back on any buffer.  So a
- * dma-buf is attached and mapped once and then streamed for as long as it
- * keeps coming back, even when userspace rotates a pool of dma-bufs over
- * the buffer indices.  The number of attachments not bound to a plane is
- * limited to the number of planes the queue has allocated; the least
- * recently used ones are detached first.  When an exporter moves a buffer,
- * the core waits until the device is done with the old mapping and maps
- * again before the next use.  Freeing the buffers (VIDIOC_REQBUFS with a
- * zero count, VIDIOC_REMOVE_BUFS, closing the queue) drops the attachments.
+ * Imported dma-bufs are not tied to one buffer index: the core keeps, per
+ * queue, a cache of attachments that a dma-buf finds again on any buffer,
+ * so a pool of dma-bufs rotating over the indices is attached and mapped
+ * once per dma-buf.  What the cache keeps, and how moves of dynamic
+ * exporters are handled, is stated in the comment "DMABUF planes" in
+ * videobuf2-core.c.
  */
 
 /* The historical default for &vb2_queue.max_num_buffers. */
@@ -120,6 +113,7 @@ enum vb2_memory {
 
 struct vb2_fileio_data;
 struct vb2_threadio_data;
+struct vb2_dmabuf_entry;
 struct vb2_buffer;
 
 /**
@@ -150,6 +144,11 @@ struct vb2_buffer;
  * - @map_dmabuf is called once for an attachment and not again until after
  *   @unmap_dmabuf; the mapping stays in place across frames and across
  *   buffer indices.  A mapped attachment is unmapped before it is detached.
+ * - An allocator that attaches with vb2_dmabuf_attach() gets @map_dmabuf
+ *   and @unmap_dmabuf called with the dma-buf's reservation lock held,
+ *   @unmap_dmabuf also from the exporter's move notification (see
+ *   vb2_dmabuf_attach()).  One that attaches on its own gets them called
+ *   without the lock, as in 6.12.
  * - The core holds a reference to the dma-buf for as long as the
  *   attachment exists and drops it after @detach_dmabuf.
  * - The device accesses the buffer between @prepare and @finish, and for
@@ -673,11 +672,8 @@ struct vb2_queue {
 	 * dmabuf_cache: every cached DMABUF attachment of the queue, bound
 	 *	to a plane or idle, least recently used first.
 	 * dmabuf_idle: how many of them are bound to no plane.
-	 * dmabuf_moved: how many of them the exporter moved since they were
-	 *	last mapped.
-	 * dmabuf_lock: guards dmabuf_cache and each entry's binding and move
-	 *	state against vb2_dmabuf_attach_ops.move_notify, which runs
-	 *	without the queue's locks.
+	 * dmabuf_pinned: how many of them hold a pin of their dma-buf.
+	 * dmabuf_new: the entry being attached, for vb2_dmabuf_attach().
 	 * name: the name used in log messages; filled in from the driver
 	 *	name when left empty.
 	 * cnt_*: with CONFIG_VIDEO_ADV_DEBUG, how often each queue op was
@@ -714,8 +710,8 @@ struct vb2_queue {
 
 	struct list_head		dmabuf_cache;	/* cached attachments */
 	unsigned int			dmabuf_idle;	/* unbound entries */
-	unsigned int			dmabuf_moved;	/* entries to remap */
-	spinlock_t			dmabuf_lock;	/* vs. move_notify */
+	unsigned int			dmabuf_pinned;	/* pinned entries */
+	struct vb2_dmabuf_entry		*dmabuf_new;	/* being attached */
 
 	char				name[32];
 
@@ -730,19 +726,9 @@ struct vb2_queue {
 #endif
 };
 
-/*
- * vb2_dmabuf_attach_ops - the importer ops of every dma-buf attachment the
- * core caches.  Allocators attach imported dma-bufs as dynamic importers:
- *
- *	dma_buf_dynamic_attach(dbuf, dev, &vb2_dmabuf_attach_ops,
- *			       vb->vb2_queue);
- *
- * so the importer_priv of the attachment is the queue.  Peer-to-peer is not
- * allowed.  Its move_notify marks the queue's mappings of that dma-buf for
- * that device stale, waits until no buffer using one is with the device,
- * and lets the core map again before the next use.
- */
-extern const struct dma_buf_attach_ops vb2_dmabuf_attach_ops;
+struct dma_buf_attachment *vb2_dmabuf_attach(struct vb2_buffer *vb,
+					     struct device *dev,
+					     struct dma_buf *dbuf);
 
 /**
  * vb2_queue_allows_cache_hints() - may userspace skip cache maintenance?

@@ -92,8 +92,6 @@
 #define VB2CT_MAX_EXP		72
 /* Longest wait for something that must happen. */
 #define VB2CT_WAIT		(10 * HZ)
-/* How long something that must not happen yet is given to happen. */
-#define VB2CT_STILL_MS		250
 
 /* The buffer flags that tell the state of a buffer. */
 #define VB2CT_STATE	(V4L2_BUF_FLAG_QUEUED | V4L2_BUF_FLAG_DONE | \
@@ -489,22 +487,43 @@ static void vb2ct_expect_since(struct kunit *test, struct vb2ct_exp *e,
 			 t->unmaps + unmaps, t->detaches + detaches);
 }
 
-/* A dma-buf move, run from a work item as an exporter's would be. */
+struct vb2ct_drv;
+static bool vb2ct_drv_uses(struct vb2ct_drv *d, struct dma_buf *dbuf);
+
+/*
+ * A dma-buf move, run from a work item as an exporter's would be.  Like
+ * TTM's eviction, it leaves a pinned buffer where it is.  Otherwise it
+ * tells the importers, and then, where a real exporter would copy the
+ * data and free the old pages, notes what still used the old placement:
+ * mappings not given back inside move_notify, and the device (when the
+ * test names its driver) holding a buffer on this dma-buf.
+ */
 struct vb2ct_move {
 	struct work_struct work;
-	struct dma_buf *dmabuf;
+	struct vb2ct_exp *exp;
+	struct vb2ct_drv *drv;		/* checked for use of the dma-buf */
 	struct completion started;
 	struct completion done;
+	bool refused;			/* the buffer was pinned */
+	int stale;			/* mappings left after move_notify */
+	bool in_use;			/* the device held it after move_notify */
 };
 
 static void vb2ct_move_work(struct work_struct *work)
 {
 	struct vb2ct_move *m = container_of(work, struct vb2ct_move, work);
+	struct vb2ct_exp *e = m->exp;
 
 	complete(&m->started);
-	dma_resv_lock(m->dmabuf->resv, NULL);
-	dma_buf_move_notify(m->dmabuf);
-	dma_resv_unlock(m->dmabuf->resv);
+	dma_resv_lock(e->dmabuf->resv, NULL);
+	if (atomic_read(&e->pins) != atomic_read(&e->unpins)) {
+		m->refused = true;
+	} else {
+		dma_buf_move_notify(e->dmabuf);
+		m->stale = atomic_read(&e->maps) - atomic_read(&e->unmaps);
+		m->in_use = m->drv && vb2ct_drv_uses(m->drv, e->dmabuf);
+	}
+	dma_resv_unlock(e->dmabuf->resv);
 	complete(&m->done);
 }
 
@@ -517,18 +536,20 @@ static void vb2ct_move_flush(void *data)
 
 /* Starts moving @e's buffer; returns once the mover runs. */
 static struct vb2ct_move *vb2ct_move_start(struct kunit *test,
-					   struct vb2ct_exp *e)
+					   struct vb2ct_exp *e,
+					   struct vb2ct_drv *d)
 {
 	struct vb2ct_move *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, m);
-	m->dmabuf = e->dmabuf;
+	m->exp = e;
+	m->drv = d;
 	init_completion(&m->started);
 	init_completion(&m->done);
 	INIT_WORK(&m->work, vb2ct_move_work);
-	queue_work(system_unbound_wq, &m->work);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, vb2ct_move_flush,
 							m), 0);
+	queue_work(system_unbound_wq, &m->work);
 	KUNIT_ASSERT_TRUE_MSG(test,
 			      wait_for_completion_timeout(&m->started,
 							  VB2CT_WAIT),
@@ -590,6 +611,7 @@ struct vb2ct_drv {
 	int prepare_err;		/* buf_prepare fails with it */
 	unsigned long prepare_fail;	/* ... for these (BIT(index)), 0: all */
 	int start_err;			/* start_streaming fails with it */
+	unsigned long queue_fail;	/* buf_queue fails these (BIT(index)) */
 	struct media_request *req_seen;	/* at the last buf_request_complete */
 
 	unsigned int setup_count;	/* *num_buffers at last queue_setup */
@@ -694,10 +716,14 @@ static void vb2ct_buf_queue(struct vb2_buffer *vb)
 	struct vb2ct_drv *d = vb2_get_drv_priv(vb->vb2_queue);
 	unsigned long flags;
 
+	atomic_inc(&d->queues);
+	if (vb->index < BITS_PER_LONG && (d->queue_fail & BIT(vb->index))) {
+		vb2_buffer_done(vb, VB2_BUF_STATE_ERROR);
+		return;
+	}
 	spin_lock_irqsave(&d->slock, flags);
 	list_add_tail(&vb2ct_buf_of(vb)->node, &d->active);
 	spin_unlock_irqrestore(&d->slock, flags);
-	atomic_inc(&d->queues);
 }
 
 /* Hands every buffer the driver holds back to the core in @state. */
@@ -812,6 +838,23 @@ static int vb2ct_oldest(struct vb2ct_drv *d)
 		index = b->vbuf.vb2_buf.index;
 	spin_unlock_irqrestore(&d->slock, flags);
 	return index;
+}
+
+/* Does the driver hold a buffer with a plane on @dbuf? */
+static bool vb2ct_drv_uses(struct vb2ct_drv *d, struct dma_buf *dbuf)
+{
+	struct vb2ct_buf *b;
+	unsigned long flags;
+	bool uses = false;
+	unsigned int p;
+
+	spin_lock_irqsave(&d->slock, flags);
+	list_for_each_entry(b, &d->active, node)
+		for (p = 0; p < b->vbuf.vb2_buf.num_planes; p++)
+			if (b->vbuf.vb2_buf.planes[p].dbuf == dbuf)
+				uses = true;
+	spin_unlock_irqrestore(&d->slock, flags);
+	return uses;
 }
 
 static unsigned int vb2ct_held(struct vb2ct_drv *d)
@@ -2878,7 +2921,39 @@ static void vb2ct_move_end(struct kunit *test, struct vb2ct_drv *d,
 			      "move_notify still blocked");
 }
 
-/* A dma-buf moved while idle is remapped once, at its next QBUF, alone. */
+/*
+ * Without CONFIG_DMABUF_MOVE_NOTIFY a mapping pins a dynamic exporter's
+ * buffer, so nothing an exporter would move is ever unpinned.
+ */
+static void vb2ct_need_moves(struct kunit *test)
+{
+	if (!IS_ENABLED(CONFIG_DMABUF_MOVE_NOTIFY))
+		kunit_skip(test, "exporters move only with CONFIG_DMABUF_MOVE_NOTIFY");
+}
+
+/*
+ * Moves @e's buffer and expects the exporter to go ahead (@pinned false)
+ * or to find it pinned.  Either way the move must not wait for the device,
+ * and no mapping of the old placement may outlive move_notify.
+ */
+static void vb2ct_move(struct kunit *test, struct vb2ct_drv *d,
+		       struct vb2ct_exp *e, bool pinned)
+{
+	struct vb2ct_move *m = vb2ct_move_start(test, e, d);
+
+	vb2ct_move_end(test, d, m);
+	KUNIT_EXPECT_EQ_MSG(test, m->refused, pinned,
+			    "dma-buf %u pinned", e->id);
+	KUNIT_EXPECT_EQ_MSG(test, m->stale, 0,
+			    "mappings of dma-buf %u left over a move", e->id);
+	KUNIT_EXPECT_FALSE_MSG(test, m->in_use,
+			       "dma-buf %u moved under the device", e->id);
+}
+
+/*
+ * A dma-buf moved while idle is unmapped inside move_notify and mapped
+ * again at its next QBUF, alone; so is one of a dequeued buffer.
+ */
 static void vb2_core_test_move_idle(struct kunit *test)
 {
 	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
@@ -2887,6 +2962,7 @@ static void vb2_core_test_move_idle(struct kunit *test)
 	struct vb2ct_pool *p = vb2ct_pool_new(test);
 	unsigned int i, index, spare, x;
 
+	vb2ct_need_moves(test);
 	vb2ct_exp_many(test, exps, 5, true);
 	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 4);
 	vb2ct_pool_start(test, d, p, exps, 5, 4);
@@ -2896,13 +2972,12 @@ static void vb2_core_test_move_idle(struct kunit *test)
 	spare = p->fifo[p->head];
 	for (i = 0; i < 5; i++)
 		vb2ct_tally(exps[i], &t[i]);
-	vb2ct_move_end(test, d, vb2ct_move_start(test, exps[spare]));
-	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 1U);
+	vb2ct_move(test, d, exps[spare], false);
+	vb2ct_expect_since(test, exps[spare], &t[spare], 0, 0, 1, 0);
 	vb2ct_pool_frames(test, d, p, 1);
 	for (i = 0; i < 5; i++)
 		vb2ct_expect_since(test, exps[i], &t[i], 0,
 				   i == spare, i == spare, 0);
-	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 0U);
 
 	/* a dma-buf of a dequeued buffer, queued again at the same index */
 	vb2ct_pool_frames(test, d, p, 10);
@@ -2911,7 +2986,7 @@ static void vb2_core_test_move_idle(struct kunit *test)
 	exps[x]->dones++;
 	for (i = 0; i < 5; i++)
 		vb2ct_tally(exps[i], &t[i]);
-	vb2ct_move_end(test, d, vb2ct_move_start(test, exps[x]));
+	vb2ct_move(test, d, exps[x], false);
 	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, index, exps[x]), 0);
 	for (i = 0; i < 5; i++)
 		vb2ct_expect_since(test, exps[i], &t[i], 0, i == x, i == x, 0);
@@ -2930,83 +3005,93 @@ static void vb2_core_test_move_idle(struct kunit *test)
 	}
 }
 
-/* A move waits while the device uses the dma-buf; remap at next QBUF. */
-static void vb2_core_test_move_active(struct kunit *test)
-{
-	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
-	struct vb2ct_tally t[4];
-	struct vb2ct_exp *exps[4];
-	unsigned long still = msecs_to_jiffies(VB2CT_STILL_MS);
-	struct vb2ct_move *m;
-	struct vb2ct_pool *p = vb2ct_pool_new(test);
-	unsigned int i, x;
+/* A device that completes its buffer after a delay. */
+struct vb2ct_slow {
+	struct delayed_work work;
+	struct vb2ct_drv *drv;
+	struct completion done;
 	int index;
+};
 
-	vb2ct_exp_many(test, exps, 4, true);
-	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 4);
-	vb2ct_pool_start(test, d, p, exps, 4, 4);
-	vb2ct_pool_frames(test, d, p, 6);
+static void vb2ct_slow_work(struct work_struct *work)
+{
+	struct vb2ct_slow *s = container_of(to_delayed_work(work),
+					    struct vb2ct_slow, work);
 
-	index = vb2ct_oldest(d);
-	KUNIT_ASSERT_GE(test, index, 0);
-	x = p->at[index];
-	for (i = 0; i < 4; i++)
-		vb2ct_tally(exps[i], &t[i]);
-
-	m = vb2ct_move_start(test, exps[x]);
-	KUNIT_EXPECT_EQ_MSG(test, wait_for_completion_timeout(&m->done, still),
-			    0UL, "move_notify returned with the buffer active");
-	/* the device still has the old mapping */
-	vb2ct_expect_since(test, exps[x], &t[x], 0, 0, 0, 0);
-
-	KUNIT_ASSERT_EQ(test, vb2ct_complete(d, VB2_BUF_STATE_DONE, 0),
-			index);
-	exps[x]->dones++;
-	vb2ct_move_end(test, d, m);
-
-	KUNIT_ASSERT_EQ(test, vb2ct_dq(d, &i), 0);
-	KUNIT_ASSERT_EQ(test, i, (unsigned int)index);
-	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, index, exps[x]), 0);
-	for (i = 0; i < 4; i++)
-		vb2ct_expect_since(test, exps[i], &t[i], 0, i == x, i == x, 0);
-
-	vb2ct_pool_frames(test, d, p, 8);
-	for (i = 0; i < 4; i++) {
-		vb2ct_expect_since(test, exps[i], &t[i], 0, i == x, i == x, 0);
-		vb2ct_expect_accesses(test, exps[i]);
-	}
-
-	vb2ct_release(test, d);
-	for (i = 0; i < 4; i++) {
-		vb2ct_expect_unused(test, exps[i]);
-		vb2ct_expect_released(test, exps[i]);
-	}
+	s->index = vb2ct_complete(s->drv, VB2_BUF_STATE_DONE, 0);
+	complete(&s->done);
 }
 
-/* A queued buffer whose dma-buf moved is remapped and re-prepared first. */
-static void vb2_core_test_move_queued(struct kunit *test)
+static void vb2ct_slow_cancel(void *data)
+{
+	struct vb2ct_slow *s = data;
+
+	cancel_delayed_work_sync(&s->work);
+}
+
+static struct vb2ct_slow *vb2ct_slow_start(struct kunit *test,
+					   struct vb2ct_drv *d,
+					   unsigned int ms)
+{
+	struct vb2ct_slow *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->drv = d;
+	s->index = -1;
+	init_completion(&s->done);
+	INIT_DELAYED_WORK(&s->work, vb2ct_slow_work);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							vb2ct_slow_cancel, s),
+			0);
+	schedule_delayed_work(&s->work, msecs_to_jiffies(ms));
+	return s;
+}
+
+/*
+ * A device that keeps a buffer for 3 s, longer than a move could wait:
+ * the buffer's dma-buf is pinned from QBUF to DQBUF, so the exporter
+ * leaves it in place and no move_notify returns with the device still on
+ * the old placement.  Once the buffer is back the move goes through at
+ * once, and the next QBUF maps the new placement.
+ */
+static void vb2_core_test_move_slow_device(struct kunit *test)
 {
 	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
 	struct vb2ct_exp *e = vb2ct_exp_new(test, 0, VB2CT_SIZE, true);
-	struct vb2ct_ubuf u;
+	struct vb2ct_move *m;
+	struct vb2ct_slow *slow;
+	unsigned int index;
 
+	vb2ct_need_moves(test);
 	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 2);
 	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, e), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&d->prepares), 1);
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_held(d), 1U);
 	vb2ct_expect_use(test, e, 1, 1, 0, 0);
 
-	vb2ct_move_end(test, d, vb2ct_move_start(test, e));
-	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 1U);
-	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&d->queues), 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&d->prepares), 2);
-	vb2ct_expect_use(test, e, 1, 2, 1, 0);
-	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 0U);
+	slow = vb2ct_slow_start(test, d, 3000);
+	m = vb2ct_move_start(test, e, d);
+	/* well before the device is done */
+	KUNIT_ASSERT_TRUE_MSG(test, wait_for_completion_timeout(&m->done, HZ),
+			      "the move waited for the device");
+	KUNIT_EXPECT_FALSE(test, completion_done(&slow->done));
+	KUNIT_EXPECT_TRUE(test, m->refused);
+	KUNIT_EXPECT_FALSE(test, m->in_use);
+	vb2ct_expect_use(test, e, 1, 1, 0, 0);
 
-	KUNIT_ASSERT_EQ(test, vb2ct_complete(d, VB2_BUF_STATE_DONE, 0), 0);
-	vb2ct_ubuf(d, &u, 0, V4L2_MEMORY_DMABUF);
-	KUNIT_ASSERT_EQ(test, vb2ct_dqbuf(d, &u), 0);
-	KUNIT_EXPECT_EQ(test, u.b.flags & V4L2_BUF_FLAG_ERROR, 0U);
+	KUNIT_ASSERT_TRUE(test,
+			  wait_for_completion_timeout(&slow->done, VB2CT_WAIT));
+	KUNIT_ASSERT_EQ(test, slow->index, 0);
+	e->dones++;
+	KUNIT_ASSERT_EQ(test, vb2ct_dq(d, &index), 0);
+	KUNIT_EXPECT_EQ(test, index, 0U);
+
+	vb2ct_move(test, d, e, false);
+	vb2ct_expect_use(test, e, 1, 1, 1, 0);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, e), 0);
+	vb2ct_expect_use(test, e, 1, 2, 1, 0);
+	KUNIT_EXPECT_EQ(test, vb2ct_held(d), 1U);
+	vb2ct_move(test, d, e, true);
 
 	vb2ct_release(test, d);
 	vb2ct_expect_unused(test, e);
@@ -3014,12 +3099,50 @@ static void vb2_core_test_move_queued(struct kunit *test)
 }
 
 /*
- * A queued buffer whose dma-buf moved and cannot be mapped again is done
- * with an error at STREAMON.  When start_streaming then fails, that buffer
- * stays done, without planes: it must not go back to QUEUED, where the next
- * STREAMON would hand the driver a buffer with no memory.
+ * Prepared and queued buffers pin their dma-bufs before the device sees
+ * them: moves are refused from PREPARE_BUF or QBUF on, and allowed again
+ * once STREAMOFF gives the buffers back.
  */
-static void vb2_core_test_move_queued_start_fails(struct kunit *test)
+static void vb2_core_test_move_queued(struct kunit *test)
+{
+	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
+	struct vb2ct_exp *e = vb2ct_exp_new(test, 0, VB2CT_SIZE, true);
+	struct vb2ct_exp *f = vb2ct_exp_new(test, 1, VB2CT_SIZE, true);
+	struct vb2ct_ubuf u;
+
+	vb2ct_need_moves(test);
+	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 2);
+	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, e), 0);
+	vb2ct_ubuf(d, &u, 1, V4L2_MEMORY_DMABUF);
+	vb2ct_ubuf_fd(d, &u, 0, f->fd, f->size);
+	KUNIT_ASSERT_EQ(test, vb2ct_prepare_buf(d, &u), 0);
+	vb2ct_move(test, d, e, true);
+	vb2ct_move(test, d, f, true);
+
+	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&d->prepares), 2);
+	vb2ct_expect_use(test, e, 1, 1, 0, 0);
+	vb2ct_expect_use(test, f, 1, 1, 0, 0);
+
+	KUNIT_ASSERT_EQ(test, vb2ct_streamoff(d, d->q.type), 0);
+	vb2ct_move(test, d, e, false);
+	vb2ct_move(test, d, f, false);
+	vb2ct_expect_use(test, e, 1, 1, 1, 0);
+	vb2ct_expect_use(test, f, 1, 1, 1, 0);
+
+	vb2ct_release(test, d);
+	vb2ct_expect_unused(test, e);
+	vb2ct_expect_released(test, e);
+	vb2ct_expect_unused(test, f);
+	vb2ct_expect_released(test, f);
+}
+
+/*
+ * A buffer the driver fails in buf_queue, before start_streaming fails:
+ * it stays done, for DQBUF to report, and only the buffer that is still
+ * queued goes to the driver at the next STREAMON.
+ */
+static void vb2_core_test_queue_fails_start_fails(struct kunit *test)
 {
 	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
 	struct vb2ct_exp *e = vb2ct_exp_new(test, 0, VB2CT_SIZE, true);
@@ -3029,9 +3152,8 @@ static void vb2_core_test_move_queued_start_fails(struct kunit *test)
 	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 2);
 	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, e), 0);
 	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 1, f), 0);
-	vb2ct_move_end(test, d, vb2ct_move_start(test, e));
 
-	e->map_err = -ENOMEM;
+	d->queue_fail = BIT(0);
 	d->start_err = -ENXIO;
 	KUNIT_EXPECT_EQ(test, vb2ct_streamon(d, d->q.type), -ENXIO);
 	KUNIT_EXPECT_EQ(test, vb2ct_held(d), 0U);
@@ -3040,7 +3162,7 @@ static void vb2_core_test_move_queued_start_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vb2ct_flags(test, d, 1),
 			(u32)V4L2_BUF_FLAG_QUEUED);
 
-	/* the driver gets buffer 1 only; buffer 0 is dequeued failed */
+	d->queue_fail = 0;
 	d->start_err = 0;
 	KUNIT_ASSERT_EQ(test, vb2ct_streamon(d, d->q.type), 0);
 	KUNIT_EXPECT_EQ(test, vb2ct_held(d), 1U);
@@ -3049,13 +3171,15 @@ static void vb2_core_test_move_queued_start_fails(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, vb2ct_dqbuf(d, &u), 0);
 	KUNIT_EXPECT_EQ(test, u.b.index, 0U);
 	KUNIT_EXPECT_NE(test, u.b.flags & V4L2_BUF_FLAG_ERROR, 0U);
+	e->dones++;
 
-	/* once the exporter maps again, buffer 0 streams as before */
-	e->map_err = 0;
+	/* buffer 0 streams again, on the mapping it had */
 	KUNIT_ASSERT_EQ(test, vb2ct_qbuf_dma(d, 0, e), 0);
 	KUNIT_EXPECT_EQ(test, vb2ct_frame(test, d), 1U);
+	f->dones++;
 	KUNIT_EXPECT_EQ(test, vb2ct_frame(test, d), 0U);
-	KUNIT_EXPECT_EQ(test, atomic_read(&e->attaches), 1);
+	e->dones++;
+	vb2ct_expect_use(test, e, 1, 1, 0, 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&d->finishes),
 			atomic_read(&d->prepares));
 
@@ -3067,31 +3191,34 @@ static void vb2_core_test_move_queued_start_fails(struct kunit *test)
 }
 
 /*
- * Moved entries that are dropped before they are mapped again: moving twice
- * counts once, and freeing the buffers leaves no move pending, so the next
- * buffers go to the device without looking for one.
+ * Moved entries that are dropped before they are mapped again: a second
+ * move finds nothing to unmap, and freeing the buffers detaches them.
  */
 static void vb2_core_test_move_dropped(struct kunit *test)
 {
 	struct vb2ct_drv *d = vb2ct_new(test, &vb2ct_dmabuf_cfg);
 	struct vb2ct_exp *exps[5];
 	struct vb2ct_pool *p = vb2ct_pool_new(test);
+	struct vb2ct_tally t;
 	unsigned int i, spare;
 	u32 none = 0;
 
+	vb2ct_need_moves(test);
 	vb2ct_exp_many(test, exps, 5, true);
 	vb2ct_alloc(test, d, V4L2_MEMORY_DMABUF, 4);
 	vb2ct_pool_start(test, d, p, exps, 5, 4);
 	vb2ct_pool_frames(test, d, p, 6);
 
 	spare = p->fifo[p->head];
-	vb2ct_move_end(test, d, vb2ct_move_start(test, exps[spare]));
-	vb2ct_move_end(test, d, vb2ct_move_start(test, exps[spare]));
-	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 1U);
+	vb2ct_tally(exps[spare], &t);
+	vb2ct_move(test, d, exps[spare], false);
+	vb2ct_move(test, d, exps[spare], false);
+	vb2ct_expect_since(test, exps[spare], &t, 0, 0, 1, 0);
 
 	KUNIT_ASSERT_EQ(test, vb2ct_streamoff(d, d->q.type), 0);
 	KUNIT_ASSERT_EQ(test, vb2ct_reqbufs(d, V4L2_MEMORY_DMABUF, &none), 0);
-	KUNIT_EXPECT_EQ(test, d->q.dmabuf_moved, 0U);
+	vb2ct_expect_since(test, exps[spare], &t, 0, 0, 1, 1);
+	KUNIT_EXPECT_EQ(test, d->q.dmabuf_pinned, 0U);
 	for (i = 0; i < 5; i++)
 		vb2ct_expect_unused(test, exps[i]);
 
@@ -3897,9 +4024,9 @@ static struct kunit_case vb2_core_cache_cases[] = {
 
 static struct kunit_case vb2_core_move_cases[] = {
 	KUNIT_CASE(vb2_core_test_move_idle),
-	KUNIT_CASE(vb2_core_test_move_active),
+	KUNIT_CASE_SLOW(vb2_core_test_move_slow_device),
 	KUNIT_CASE(vb2_core_test_move_queued),
-	KUNIT_CASE(vb2_core_test_move_queued_start_fails),
+	KUNIT_CASE(vb2_core_test_queue_fails_start_fails),
 	KUNIT_CASE(vb2_core_test_move_dropped),
 	{}
 };

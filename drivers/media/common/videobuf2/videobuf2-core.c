@@ -39,17 +39,17 @@
  * - &vb2_queue.done_lock, an interrupt-safe spinlock, protects the done
  *   list and the way out of ACTIVE, which vb2_buffer_done() takes from
  *   any context.
- * - &vb2_queue.dmabuf_lock, a spinlock used in process context only,
- *   protects the list of imported dma-bufs and the entries' @moved and
- *   @vb fields against the move_notify callback, which runs under a
- *   dma-buf's reservation lock.  Nothing else is taken under it and no
- *   allocator op is called with it held.
+ * - A dma-buf's reservation lock is taken after the queue's serialisation
+ *   (and after mmap_lock, when buffers are freed) to pin, map and unmap
+ *   the queue's attachments of it; the exporter calls move_notify with it
+ *   held, and move_notify takes no lock of the queue.
  */
 
 #define pr_fmt(fmt) "videobuf2: " fmt
 
 #include <linux/bitmap.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
 #include <linux/err.h>
 #include <linux/fcntl.h>
 #include <linux/kernel.h>
@@ -598,8 +598,8 @@ fail:
  *    gives up its planes), or attaches a new one;
  * 4. drops the idle entries nobody but the queue holds (see "What stays"
  *    below), and the least recently used ones beyond VB2_DMABUF_MAX_IDLE;
- * 5. maps the entry if it is not mapped, or maps it again if the exporter
- *    moved the buffer since (see below).
+ * 5. pins the entry if its exporter may move buffers, and maps it if it is
+ *    not mapped (a move unmaps it, see below).
  *
  * What stays.  The cache holds what userspace keeps alive, not a multiple
  * of the queue's shape: a buffer pool of any size that rotates over any
@@ -628,30 +628,38 @@ fail:
  * is unmap (if mapped), detach, dma_buf_put, once per entry: an entry is
  * taken off the list before it is torn down.
  *
- * Moves.  Allocators attach as dynamic importers with vb2_dmabuf_attach_ops.
- * Its move_notify, called under the dma-buf's reservation lock, marks the
- * entries of that dma-buf and device @moved, then waits until none of them
- * belongs to a buffer the driver holds (ACTIVE), since the device may still
- * be using the old mapping.  A moved entry is mapped again at its next QBUF,
- * or right before its buffer goes to the driver if the buffer was already
- * prepared or queued; buf_prepare then runs again and, if that or the
- * mapping fails, the buffer completes with an error.  Marking the buffer
- * ACTIVE and checking that none of its entries moved happen under
- * dmabuf_lock, which move_notify takes to mark entries, so a move is seen by
- * one side or the other.  Caveat: the wait holds the reservation lock until
- * the driver completes the buffer; a driver that completes buffers only
- * under the queue's lock stalls if a QBUF holding that lock waits for the
- * same reservation lock meanwhile, so the wait gives up (with a warning)
- * after VB2_MOVE_WAIT_MS.  Only exporters that move (and call
- * dma_buf_move_notify()) get there.
+ * Moves.  Allocators attach through vb2_dmabuf_attach(), as dynamic
+ * importers.  The device's use of a buffer has to be visible to an exporter
+ * that moves memory, and the core makes it visible by pinning: each entry
+ * of a buffer that is prepared, queued, with the driver or done holds a pin
+ * (dma_buf_pin()) from its QBUF or PREPARE_BUF until the buffer is back
+ * with userspace (DQBUF, cancel, unprepare) or freed.  An exporter does
+ * not move a pinned buffer, so whatever the device may touch stays in
+ * place, however long the device keeps it.  Entries with userspace or idle
+ * are not pinned and may move; their move_notify, which runs under the
+ * reservation lock, unmaps the entry there and then, before the exporter
+ * can release the old pages, and returns without waiting for anything.
+ * The next QBUF that uses the entry maps it again (with buf_cleanup and
+ * buf_init around the change).  Exporters that never move (no pin op) get
+ * no pin, so the steady state costs them nothing.
  *
- * The list, each entry's @vb, @plane and @moved, &vb2_queue.dmabuf_idle and
- * &vb2_queue.dmabuf_moved (the number of entries with @moved set, which
- * lets the common case, no move pending, skip the list walk before each
- * buffer goes to the device) change under dmabuf_lock; @vb, @plane, the
- * list and dmabuf_idle change only under the queue's serialisation too, so
- * that serialisation alone lets the core read them.  The other fields
- * belong to the serialisation.
+ * Why a pin and not a fence in the reservation object signalled at
+ * vb2_buffer_done(): the device may hold a buffer without bound (a capture
+ * source that produces no frame), and many drivers complete buffers under
+ * the queue's lock, which QBUF holds while it waits for the reservation
+ * lock; a fence that depends on that lock, waited for under the
+ * reservation lock, deadlocks.  A pin takes the reservation lock only
+ * briefly, in process context, from QBUF and DQBUF.  The price: a buffer
+ * queued to the device cannot be evicted, as with every static importer
+ * in 6.12, which pins for the whole life of the attachment.
+ *
+ * Entries made through vb2_dmabuf_attach() are mapped and unmapped with
+ * the dma-buf's reservation lock held; @mapped and @pinned change only
+ * under it.  An allocator that attaches on its own (written against 6.12)
+ * is mapped without it, as before, and its attachment is never pinned.
+ *
+ * The list, each entry's @vb and @plane, &vb2_queue.dmabuf_idle and
+ * &vb2_queue.dmabuf_pinned belong to the queue's serialisation.
  */
 
 /**
@@ -661,9 +669,12 @@ fail:
  * @dbuf: the dma-buf; the entry holds a reference to it.
  * @dev: the device it is attached to.
  * @size: the plane length it was attached with.
+ * @vq: the queue.
  * @mem_priv: the allocator's attachment, from ->attach_dmabuf.
+ * @attach: the dma-buf attachment, when the allocator made it with
+ *	vb2_dmabuf_attach(); NULL for an allocator that attaches on its own.
  * @mapped: ->map_dmabuf succeeded and ->unmap_dmabuf has not run since.
- * @moved: the exporter moved the buffer after @mem_priv was last mapped.
+ * @pinned: the entry holds a pin of @dbuf (its buffer is prepared).
  * @vb: the buffer whose plane uses the entry; NULL while the entry is idle.
  * @plane: that plane's number.
  * @shares: entries of the queue that hold @dbuf, this one included; each
@@ -674,9 +685,11 @@ struct vb2_dmabuf_entry {
 	struct dma_buf *dbuf;
 	struct device *dev;
 	unsigned long size;
+	struct vb2_queue *vq;
 	void *mem_priv;
+	struct dma_buf_attachment *attach;
 	bool mapped;
-	bool moved;
+	bool pinned;
 	struct vb2_buffer *vb;
 	unsigned int plane;
 	unsigned int shares;
@@ -738,12 +751,10 @@ static void dmabuf_bind(struct vb2_queue *vq, struct vb2_dmabuf_entry *e,
 {
 	struct vb2_plane *pl = &vb->planes[plane];
 
-	spin_lock(&vq->dmabuf_lock);
 	e->vb = vb;
 	e->plane = plane;
 	list_move_tail(&e->node, &vq->dmabuf_cache);
 	vq->dmabuf_idle--;
-	spin_unlock(&vq->dmabuf_lock);
 
 	pl->mem_priv = e->mem_priv;
 	pl->dbuf = e->dbuf;
@@ -751,30 +762,94 @@ static void dmabuf_bind(struct vb2_queue *vq, struct vb2_dmabuf_entry *e,
 	pl->dbuf_duplicated = false;
 }
 
+/*
+ * The reservation lock of @e's dma-buf, if the core maps @e under it.
+ * Only QBUF and PREPARE_BUF, which can report an error, wait for it
+ * interruptibly.
+ */
+static int dmabuf_lock(struct vb2_dmabuf_entry *e, bool intr)
+{
+	if (!e->attach)
+		return 0;
+	if (intr)
+		return dma_resv_lock_interruptible(e->dbuf->resv, NULL);
+	dma_resv_lock(e->dbuf->resv, NULL);
+	return 0;
+}
+
+static void dmabuf_unlock(struct vb2_dmabuf_entry *e)
+{
+	if (e->attach)
+		dma_resv_unlock(e->dbuf->resv);
+}
+
+/* Lock held: pin @e if its exporter may move the buffer. */
+static int dmabuf_pin_locked(struct vb2_dmabuf_entry *e)
+{
+	int err;
+
+	if (e->pinned || !e->attach || !dma_buf_is_dynamic(e->dbuf))
+		return 0;
+	err = dma_buf_pin(e->attach);
+	if (err)
+		return err;
+	e->pinned = true;
+	e->vq->dmabuf_pinned++;
+	return 0;
+}
+
+/* Lock held: let the exporter move @e's buffer again. */
+static void dmabuf_unpin_locked(struct vb2_dmabuf_entry *e)
+{
+	if (!e->pinned)
+		return;
+	dma_buf_unpin(e->attach);
+	e->pinned = false;
+	e->vq->dmabuf_pinned--;
+}
+
+static void dmabuf_unpin(struct vb2_dmabuf_entry *e)
+{
+	if (!e->pinned)
+		return;
+	dmabuf_lock(e, false);
+	dmabuf_unpin_locked(e);
+	dmabuf_unlock(e);
+}
+
+/*
+ * Pin @e, which stays bound to its plane: from here on its mapping cannot
+ * go away under the buffer.  Returns whether @e is still mapped (a move
+ * may have unmapped it while its buffer was with userspace), or an error.
+ */
+static int dmabuf_keep(struct vb2_dmabuf_entry *e)
+{
+	int err;
+
+	/* an exporter that cannot move has nothing to pin */
+	if (!e->attach || !dma_buf_is_dynamic(e->dbuf))
+		return e->mapped;
+	err = dmabuf_lock(e, true);
+	if (err)
+		return err;
+	err = dmabuf_pin_locked(e);
+	dmabuf_unlock(e);
+	return err ? err : e->mapped;
+}
+
 /* Take @e off its plane; it stays attached (and mapped) as an idle entry. */
 static void dmabuf_unbind(struct vb2_queue *vq, struct vb2_dmabuf_entry *e)
 {
 	struct vb2_plane *pl = &e->vb->planes[e->plane];
 
+	dmabuf_unpin(e);
 	pl->mem_priv = NULL;
 	pl->dbuf = NULL;
 	pl->dbuf_mapped = 0;
 
-	spin_lock(&vq->dmabuf_lock);
 	e->vb = NULL;
 	list_move_tail(&e->node, &vq->dmabuf_cache);
 	vq->dmabuf_idle++;
-	spin_unlock(&vq->dmabuf_lock);
-}
-
-static void dmabuf_unmap(struct vb2_queue *vq, struct vb2_dmabuf_entry *e)
-{
-	vq->mem_ops->unmap_dmabuf(e->mem_priv);
-	e->mapped = false;
-	if (e->vb) {
-		e->vb->planes[e->plane].dbuf_mapped = 0;
-		tally(e->vb, mem_unmap_dmabuf);
-	}
 }
 
 /*
@@ -792,23 +867,23 @@ static void dmabuf_drop(struct vb2_queue *vq, struct vb2_dmabuf_entry *e)
 	}
 
 	dmabuf_share(vq, e, -1);
-	spin_lock(&vq->dmabuf_lock);
 	list_del(&e->node);
 	if (!vb)
 		vq->dmabuf_idle--;
-	if (e->moved)
-		vq->dmabuf_moved--;
 	e->vb = NULL;
-	spin_unlock(&vq->dmabuf_lock);
 
-	if (e->mapped)
+	dmabuf_lock(e, false);
+	dmabuf_unpin_locked(e);
+	if (e->mapped) {
 		vq->mem_ops->unmap_dmabuf(e->mem_priv);
-	vq->mem_ops->detach_dmabuf(e->mem_priv);
-	if (vb) {
-		if (e->mapped)
+		if (vb)
 			tally(vb, mem_unmap_dmabuf);
-		tally(vb, mem_detach_dmabuf);
 	}
+	dmabuf_unlock(e);
+	/* no move_notify for @e once it is detached */
+	vq->mem_ops->detach_dmabuf(e->mem_priv);
+	if (vb)
+		tally(vb, mem_detach_dmabuf);
 	dma_buf_put(e->dbuf);
 	kfree(e);
 }
@@ -831,21 +906,24 @@ static struct vb2_dmabuf_entry *dmabuf_attach(struct vb2_buffer *vb,
 		return ERR_PTR(-ENOMEM);
 
 	e->dev = plane_dev(vq, plane);
+	e->vq = vq;
+	e->dbuf = dbuf;
+	/* for vb2_dmabuf_attach() */
+	vq->dmabuf_new = e;
 	priv = vq->mem_ops->attach_dmabuf(vb, e->dev, dbuf, size);
+	vq->dmabuf_new = NULL;
 	if (IS_ERR_OR_NULL(priv)) {
+		WARN_ON(e->attach);
 		kfree(e);
 		return priv ? ERR_CAST(priv) : ERR_PTR(-EINVAL);
 	}
 	tally(vb, mem_attach_dmabuf);
-	e->dbuf = dbuf;
 	e->size = size;
 	e->mem_priv = priv;
 	e->vb = vb;
 	e->plane = plane;
 
-	spin_lock(&vq->dmabuf_lock);
 	list_add_tail(&e->node, &vq->dmabuf_cache);
-	spin_unlock(&vq->dmabuf_lock);
 	dmabuf_share(vq, e, 1);
 
 	vb->planes[plane].mem_priv = priv;
@@ -855,35 +933,39 @@ static struct vb2_dmabuf_entry *dmabuf_attach(struct vb2_buffer *vb,
 	return e;
 }
 
-/*
- * Make sure the bound entry @e has a current mapping: unmap it if the
- * exporter moved the buffer, then map it if it is not mapped.  @moved is
- * cleared before mapping, so a move that races with the mapping leaves it
- * set and is handled by the next check.
- */
+/* Step 5 for the bound entry @e: pin it, then map it if it is not mapped. */
 static int dmabuf_map(struct vb2_queue *vq, struct vb2_dmabuf_entry *e)
 {
 	int err;
 
-	if (e->mapped && READ_ONCE(e->moved))
-		dmabuf_unmap(vq, e);
-	if (e->mapped)
-		return 0;
-
-	spin_lock(&vq->dmabuf_lock);
-	if (e->moved) {
-		WRITE_ONCE(e->moved, false);
-		vq->dmabuf_moved--;
-	}
-	spin_unlock(&vq->dmabuf_lock);
-
-	err = vq->mem_ops->map_dmabuf(e->mem_priv);
+	err = dmabuf_lock(e, true);
 	if (err)
 		return err;
-	e->mapped = true;
-	e->vb->planes[e->plane].dbuf_mapped = 1;
-	tally(e->vb, mem_map_dmabuf);
-	return 0;
+	err = dmabuf_pin_locked(e);
+	if (!err && !e->mapped) {
+		err = vq->mem_ops->map_dmabuf(e->mem_priv);
+		if (!err) {
+			e->mapped = true;
+			tally(e->vb, mem_map_dmabuf);
+		}
+	}
+	dmabuf_unlock(e);
+	if (!err)
+		e->vb->planes[e->plane].dbuf_mapped = 1;
+	return err;
+}
+
+/* @vb is with userspace again: the device is done with its dma-bufs. */
+static void dmabuf_unpin_buffer(struct vb2_buffer *vb)
+{
+	struct vb2_queue *vq = vb->vb2_queue;
+	struct vb2_dmabuf_entry *e;
+
+	if (!vq->dmabuf_pinned)
+		return;
+	list_for_each_entry(e, &vq->dmabuf_cache, node)
+		if (e->vb == vb)
+			dmabuf_unpin(e);
 }
 
 /*
@@ -1035,11 +1117,20 @@ static int buf_prepare_dmabuf(struct vb2_buffer *vb)
 			ent[p] = e;
 			got[p] = NULL;
 			dma_buf_put(dbuf);
-			if (!e->mapped || READ_ONCE(e->moved))
-				change = true;
 		} else {
 			change = true;
 		}
+	}
+
+	/* pin what stays; a move while userspace had the buffer unmapped it */
+	for (p = 0; p < vb->num_planes; p++) {
+		if (!ent[p])
+			continue;
+		err = dmabuf_keep(ent[p]);
+		if (err < 0)
+			goto unpin;
+		if (!err)
+			change = true;
 	}
 
 	if (change) {
@@ -1131,85 +1222,12 @@ fail:
 		drv_buf_cleanup(vb);
 	dmabuf_unbind_buffer(vb);
 	dmabuf_trim(vq);
+unpin:
+	dmabuf_unpin_buffer(vb);
 put_refs:
 	for (p = 0; p < vb->num_planes; p++)
 		if (got[p])
 			dma_buf_put(got[p]);
-	return err;
-}
-
-/*
- * Give the DMABUF buffer @vb to the device: mark it ACTIVE once none of its
- * entries is moved or unmapped, mapping those that are first.  The check
- * and the state change share a dmabuf_lock section, against move_notify.
- * After a remap the driver prepares the buffer again; the cache maintenance
- * for the device comes last.  Returns 0 with @vb ACTIVE, or an error, which
- * the caller turns into a failed buffer.
- */
-static int dmabuf_activate(struct vb2_buffer *vb)
-{
-	struct vb2_queue *vq = vb->vb2_queue;
-	bool remapped = false;
-	int err;
-
-	for (;;) {
-		struct vb2_dmabuf_entry *e, *stale = NULL;
-
-		spin_lock(&vq->dmabuf_lock);
-		/*
-		 * QBUF left every plane mapped; only a move since then can
-		 * have made one stale, and then dmabuf_moved says so.
-		 */
-		if (vq->dmabuf_moved) {
-			list_for_each_entry(e, &vq->dmabuf_cache, node) {
-				if (e->vb == vb && (e->moved || !e->mapped)) {
-					stale = e;
-					break;
-				}
-			}
-		}
-		if (!stale)
-			WRITE_ONCE(vb->state, VB2_BUF_STATE_ACTIVE);
-		spin_unlock(&vq->dmabuf_lock);
-		if (!stale)
-			break;
-
-		if (!remapped) {
-			/*
-			 * Close the access begun on the old mapping and let
-			 * the driver drop what it built on it (buf_init and
-			 * buf_prepare may have read the DMA addresses).
-			 */
-			buf_sync_for_cpu(vb);
-			if (vb->prepared) {
-				drv_buf_finish(vb);
-				vb->prepared = 0;
-			}
-			drv_buf_cleanup(vb);
-			remapped = true;
-		}
-		qdbg(vq, 2, "buffer %u plane %u: dma-buf moved, mapping it again\n",
-		     vb->index, stale->plane);
-		err = dmabuf_map(vq, stale);
-		if (err)
-			goto unbind;
-	}
-
-	if (remapped) {
-		err = drv_buf_init(vb);
-		if (err)
-			goto unbind;
-		err = drv_buf_prepare(vb);
-		if (err)
-			return err;
-		vb->prepared = 1;
-	}
-	buf_sync_for_device(vb);
-	return 0;
-
-unbind:
-	/* buf_init has not run on these planes: the buffer gives them up */
-	dmabuf_unbind_buffer(vb);
 	return err;
 }
 
@@ -1264,6 +1282,18 @@ static void q_check_balance(struct vb2_queue *vq)
 }
 
 /*
+ * The driver is done with the prepared buffer @vb until it is prepared
+ * again: ->buf_finish, and its dma-bufs may move from now on.
+ */
+static void buf_unprepare(struct vb2_buffer *vb)
+{
+	drv_buf_finish(vb);
+	vb->prepared = 0;
+	if (vb->memory == VB2_MEMORY_DMABUF)
+		dmabuf_unpin_buffer(vb);
+}
+
+/*
  * Free buffer @vb with its memory.  It is with userspace (DEQUEUED) and
  * mmap_lock is held.
  */
@@ -1275,8 +1305,7 @@ static void buf_free(struct vb2_buffer *vb)
 	/* PREPARE_BUF without QBUF: undo the preparation first */
 	if (vb->prepared) {
 		buf_sync_for_cpu(vb);
-		drv_buf_finish(vb);
-		vb->prepared = 0;
+		buf_unprepare(vb);
 	}
 	if (vb->planes[0].mem_priv)
 		drv_buf_cleanup(vb);
@@ -1833,30 +1862,16 @@ fail:
 }
 
 /*
- * Hand a QUEUED buffer to the driver.  A DMABUF buffer whose dma-buf the
- * exporter moved and that cannot be set up again completes with an error
- * instead of reaching the driver.
+ * Hand a QUEUED buffer to the driver.  Its planes are prepared, and DMABUF
+ * ones are pinned and mapped since QBUF (see "Moves" above).
  */
 static __always_inline void buf_to_driver(struct vb2_buffer *vb)
 {
 	struct vb2_queue *vq = vb->vb2_queue;
-	int err = 0;
 
-	if (vq->memory == VB2_MEMORY_DMABUF) {
-		err = dmabuf_activate(vb);
-	} else {
-		buf_sync_for_device(vb);
-		WRITE_ONCE(vb->state, VB2_BUF_STATE_ACTIVE);
-	}
+	buf_sync_for_device(vb);
+	WRITE_ONCE(vb->state, VB2_BUF_STATE_ACTIVE);
 	atomic_inc(&vq->owned_by_drv_count);
-
-	if (err) {
-		qdbg(vq, 1, "buffer %u lost its dma-buf mapping (%d)\n",
-		     vb->index, err);
-		WRITE_ONCE(vb->state, VB2_BUF_STATE_ACTIVE);
-		vb2_buffer_done(vb, VB2_BUF_STATE_ERROR);
-		return;
-	}
 
 	trace_vb2_buf_queue(vq, vb);
 	vq->ops->buf_queue(vb);
@@ -1884,11 +1899,9 @@ static void q_reclaim_active(struct vb2_queue *vq, enum vb2_buffer_state state)
 /*
  * Give the driver every queued buffer, then start it.  If it refuses, it
  * should have given the buffers back as QUEUED; whatever it kept or
- * completed returns to QUEUED here.  A buffer that never reached the
- * driver because its moved dma-buf could not be mapped again is done with
- * an error before start_streaming runs: it stays done, without planes,
- * for DQBUF to report (6.12 also leaves those done), and is never handed
- * to the driver again.
+ * completed in start_streaming returns to QUEUED here.  A buffer the driver
+ * completed before, in buf_queue, stays done for DQBUF to report, as in
+ * 6.12: only QUEUED buffers are ever handed to the driver.
  */
 static int q_start_streaming(struct vb2_queue *vq)
 {
@@ -2104,8 +2117,7 @@ static void req_unprepare(struct media_request_object *obj)
 	mutex_lock(vq->lock);
 	if (vb->prepared) {
 		buf_sync_for_cpu(vb);
-		drv_buf_finish(vb);
-		vb->prepared = 0;
+		buf_unprepare(vb);
 	}
 	mutex_unlock(vq->lock);
 }
@@ -2339,10 +2351,8 @@ int vb2_core_dqbuf(struct vb2_queue *vq, unsigned int *pindex, void *pb,
 	if (err)
 		return err;
 
-	/* not prepared only if a moved dma-buf could not be set up again */
 	if (vb->prepared)
-		drv_buf_finish(vb);
-	vb->prepared = 0;
+		buf_unprepare(vb);
 
 	if (pindex)
 		*pindex = vb->index;
@@ -2390,10 +2400,8 @@ static void buf_cancel(struct vb2_buffer *vb)
 	}
 
 	buf_sync_for_cpu(vb);
-	if (vb->prepared) {
-		drv_buf_finish(vb);
-		vb->prepared = 0;
-	}
+	if (vb->prepared)
+		buf_unprepare(vb);
 	if (vb->state != VB2_BUF_STATE_DEQUEUED) {
 		vb->state = VB2_BUF_STATE_DEQUEUED;
 		fe_init_buffer(vb);
@@ -2744,8 +2752,8 @@ int vb2_core_queue_init(struct vb2_queue *vq)
 	init_waitqueue_head(&vq->done_wq);
 	INIT_LIST_HEAD(&vq->dmabuf_cache);
 	vq->dmabuf_idle = 0;
-	vq->dmabuf_moved = 0;
-	spin_lock_init(&vq->dmabuf_lock);
+	vq->dmabuf_pinned = 0;
+	vq->dmabuf_new = NULL;
 
 	vq->memory = VB2_MEMORY_UNKNOWN;
 	if (!vq->buf_struct_size)
@@ -2776,66 +2784,71 @@ EXPORT_SYMBOL_GPL(vb2_core_queue_release);
 
 /* Dynamic importing: the exporter moves a dma-buf */
 
-/* Does a buffer the driver holds use an entry of @attach's dma-buf? */
-/* How long move_notify waits for the device to give a buffer back. */
-#define VB2_MOVE_WAIT_MS	2000
-
-static bool dmabuf_in_flight(struct vb2_queue *vq,
-			     struct dma_buf_attachment *attach)
-{
-	struct vb2_dmabuf_entry *e;
-	bool busy = false;
-
-	spin_lock(&vq->dmabuf_lock);
-	list_for_each_entry(e, &vq->dmabuf_cache, node) {
-		if (e->dbuf == attach->dmabuf && e->dev == attach->dev &&
-		    e->vb && READ_ONCE(e->vb->state) == VB2_BUF_STATE_ACTIVE) {
-			busy = true;
-			break;
-		}
-	}
-	spin_unlock(&vq->dmabuf_lock);
-	return busy;
-}
-
 /*
- * Called by the dma-buf core, with the buffer's reservation lock held,
- * before the exporter moves it.  Mark the queue's entries for the buffer
- * and device so that they are mapped again before their next use, then
- * wait for the device to be done with the old mapping.  Takes neither the
- * queue's lock nor mmap_lock: vb2_buffer_done() ends the wait.
+ * Called by the exporter, with the reservation lock held, before it moves
+ * the buffer.  Only an entry with userspace or idle can be here (see
+ * "Moves" above): unmap it now, while the old pages are still there; the
+ * next QBUF that uses it maps it again.
  */
 static void dmabuf_move_notify(struct dma_buf_attachment *attach)
 {
-	struct vb2_queue *vq = attach->importer_priv;
-	struct vb2_dmabuf_entry *e;
+	struct vb2_dmabuf_entry *e = attach->importer_priv;
 
-	spin_lock(&vq->dmabuf_lock);
-	list_for_each_entry(e, &vq->dmabuf_cache, node) {
-		if (e->dbuf != attach->dmabuf || e->dev != attach->dev ||
-		    e->moved)
-			continue;
-		WRITE_ONCE(e->moved, true);
-		vq->dmabuf_moved++;
+	dma_resv_assert_held(attach->dmabuf->resv);
+	/* the device may be using the mapping: leave it to the exporter */
+	if (WARN_ONCE(e->pinned, "vb2: %s: exporter %s moved a pinned dma-buf\n",
+		      e->vq->name, attach->dmabuf->exp_name))
+		return;
+	if (e->mapped) {
+		e->vq->mem_ops->unmap_dmabuf(e->mem_priv);
+		e->mapped = false;
 	}
-	spin_unlock(&vq->dmabuf_lock);
-
-	/*
-	 * Bounded: the exporter holds the reservation lock while it waits,
-	 * and the buffer may only come back once a thread now blocked on
-	 * that lock has run (see the caveat above).
-	 */
-	if (!wait_event_timeout(vq->done_wq, !dmabuf_in_flight(vq, attach),
-				msecs_to_jiffies(VB2_MOVE_WAIT_MS)))
-		pr_warn_ratelimited("vb2: %s: a buffer of a moving dma-buf is still with the device after %u ms\n",
-				    vq->name, VB2_MOVE_WAIT_MS);
 }
 
-const struct dma_buf_attach_ops vb2_dmabuf_attach_ops = {
+static const struct dma_buf_attach_ops vb2_dmabuf_attach_ops = {
 	.allow_peer2peer = false,
 	.move_notify = dmabuf_move_notify,
 };
-EXPORT_SYMBOL_GPL(vb2_dmabuf_attach_ops);
+
+/**
+ * vb2_dmabuf_attach() - attach a DMABUF plane as the core's dynamic importer
+ * @vb:		the buffer &vb2_mem_ops.attach_dmabuf was called for.
+ * @dev:	the device that will access the buffer.
+ * @dbuf:	the dma-buf.
+ *
+ * For use by allocators in &vb2_mem_ops.attach_dmabuf, and only there, as
+ * its last step that can fail.  The attachment belongs to the core's cache
+ * entry for the plane: the core pins it while the buffer is prepared and,
+ * for this attachment, calls &vb2_mem_ops.map_dmabuf and
+ * &vb2_mem_ops.unmap_dmabuf with @dbuf's reservation lock held, including
+ * from the exporter's move notification.  The allocator therefore maps and
+ * unmaps it with dma_buf_map_attachment() and dma_buf_unmap_attachment(),
+ * and drops kernel mappings with dma_buf_vunmap(), in those two ops.  It
+ * detaches it with dma_buf_detach() in &vb2_mem_ops.detach_dmabuf.
+ *
+ * Called outside the core's &vb2_mem_ops.attach_dmabuf call (an allocator's
+ * own tests), it makes a static attachment, which the exporter keeps in
+ * place; the map and unmap rules above still apply.
+ *
+ * Return: the attachment, or an ERR_PTR() from dma_buf_dynamic_attach().
+ */
+struct dma_buf_attachment *vb2_dmabuf_attach(struct vb2_buffer *vb,
+					     struct device *dev,
+					     struct dma_buf *dbuf)
+{
+	struct vb2_dmabuf_entry *e = vb->vb2_queue->dmabuf_new;
+	struct dma_buf_attachment *attach;
+
+	if (!e)
+		return dma_buf_attach(dbuf, dev);
+	if (WARN_ON(e->attach || e->dbuf != dbuf))
+		return ERR_PTR(-EINVAL);
+	attach = dma_buf_dynamic_attach(dbuf, dev, &vb2_dmabuf_attach_ops, e);
+	if (!IS_ERR(attach))
+		e->attach = attach;
+	return attach;
+}
+EXPORT_SYMBOL_GPL(vb2_dmabuf_attach);
 
 MODULE_DESCRIPTION("videobuf2 queue core: buffers shared by media drivers and userspace");
 MODULE_LICENSE("GPL");

@@ -556,8 +556,11 @@ struct vb2dct_buf {
 	struct device *dev;
 	enum vb2dct_memory memory;
 	void *priv;		/* the memop handle of the plane */
+	struct dma_buf *dmabuf;	/* DMABUF: the imported dma-buf */
 	bool mapped;		/* DMABUF: map_dmabuf() succeeded */
 };
+
+static void vb2dct_unmap_dmabuf(struct vb2dct_buf *b);
 
 /* How an MMAP plane is allocated. */
 struct vb2dct_plane {
@@ -637,7 +640,7 @@ static void vb2dct_release(void *data)
 		break;
 	case VB2DCT_DMABUF:
 		if (b->mapped)
-			ops->unmap_dmabuf(b->priv);
+			vb2dct_unmap_dmabuf(b);
 		ops->detach_dmabuf(b->priv);
 		break;
 	}
@@ -723,20 +726,30 @@ static struct vb2dct_buf *vb2dct_import(struct kunit *test,
 			   vb2_dma_contig_memops.attach_dmabuf(&b->vb, dev,
 							       dmabuf, size));
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, priv);
+	b->dmabuf = dmabuf;
 	return b;
 }
 
+/* As the core does (see vb2_dmabuf_attach()): under the reservation lock. */
 static int vb2dct_map_dmabuf(struct vb2dct_buf *b)
 {
-	int ret = vb2_dma_contig_memops.map_dmabuf(b->priv);
+	struct dma_resv *resv = b->dmabuf->resv;
+	int ret;
 
+	dma_resv_lock(resv, NULL);
+	ret = vb2_dma_contig_memops.map_dmabuf(b->priv);
+	dma_resv_unlock(resv);
 	b->mapped = !ret;
 	return ret;
 }
 
 static void vb2dct_unmap_dmabuf(struct vb2dct_buf *b)
 {
+	struct dma_resv *resv = b->dmabuf->resv;
+
+	dma_resv_lock(resv, NULL);
 	vb2_dma_contig_memops.unmap_dmabuf(b->priv);
+	dma_resv_unlock(resv);
 	b->mapped = false;
 }
 

@@ -23,10 +23,11 @@
  * V4L2_BUF_FLAG_NO_CACHE_INVALIDATE) are the core's business: it does not
  * call prepare or finish when they are set.
  *
- * Imported dma-bufs are attached as dynamic importers with the core's
- * vb2_dmabuf_attach_ops.  The core keeps such an attachment, mapped, for
+ * Imported dma-bufs are attached through vb2_dmabuf_attach(), as the
+ * core's dynamic importer.  The core keeps such an attachment, mapped, for
  * as long as the dma-buf keeps coming back to the queue, and may hand it
  * from one buffer to another, so a DMABUF plane keeps no buffer pointer.
+ * It maps and unmaps it with the reservation lock held.
  *
  * MMAP planes of either coherency can be exported (VIDIOC_EXPBUF).  The
  * exported dma-buf is built on dma-buf-pages: every importing device gets
@@ -724,8 +725,7 @@ static void *vdc_attach_dmabuf(struct vb2_buffer *vb, struct device *dev,
 	if (!pl)
 		return ERR_PTR(-ENOMEM);
 
-	attach = dma_buf_dynamic_attach(dbuf, dev, &vb2_dmabuf_attach_ops,
-					vb->vb2_queue);
+	attach = vb2_dmabuf_attach(vb, dev, dbuf);
 	if (IS_ERR(attach)) {
 		vdc_delete(pl);
 		return ERR_CAST(attach);
@@ -744,13 +744,14 @@ static int vdc_map_dmabuf(void *mem_priv)
 	if (WARN_ON(pl->table))
 		return 0;
 
-	sgt = dma_buf_map_attachment_unlocked(pl->attach, pl->dir);
+	/* the core holds the reservation lock (see vb2_dmabuf_attach()) */
+	sgt = dma_buf_map_attachment(pl->attach, pl->dir);
 	if (IS_ERR(sgt))
 		return PTR_ERR(sgt);
 
 	if (vdc_contig_len(sgt) < pl->bytes) {
 		dev_dbg(pl->dev, "dma-buf is not contiguous for DMA\n");
-		dma_buf_unmap_attachment_unlocked(pl->attach, sgt, pl->dir);
+		dma_buf_unmap_attachment(pl->attach, sgt, pl->dir);
 		return -EFAULT;
 	}
 	/*
@@ -764,8 +765,7 @@ static int vdc_map_dmabuf(void *mem_priv)
 						  MAX_SCHEDULE_TIMEOUT);
 
 		if (left < 0) {
-			dma_buf_unmap_attachment_unlocked(pl->attach, sgt,
-							  pl->dir);
+			dma_buf_unmap_attachment(pl->attach, sgt, pl->dir);
 			return left;
 		}
 	}
@@ -774,18 +774,21 @@ static int vdc_map_dmabuf(void *mem_priv)
 	return 0;
 }
 
+/* With the reservation lock held, from the core or a move notification. */
 static void vdc_unmap_dmabuf(void *mem_priv)
 {
 	struct vdc_plane *pl = mem_priv;
+	struct iosys_map map;
 
 	if (WARN_ON(!pl->attach || !pl->table))
 		return;
 
 	if (pl->kaddr) {
-		vdc_unmap_kernel(pl, pl->kaddr);
+		iosys_map_set_vaddr(&map, pl->kaddr);
+		dma_buf_vunmap(pl->attach->dmabuf, &map);
 		pl->kaddr = NULL;
 	}
-	dma_buf_unmap_attachment_unlocked(pl->attach, pl->table, pl->dir);
+	dma_buf_unmap_attachment(pl->attach, pl->table, pl->dir);
 	pl->table = NULL;
 	pl->daddr = 0;
 }
@@ -794,10 +797,14 @@ static void vdc_detach_dmabuf(void *mem_priv)
 {
 	struct vdc_plane *pl = mem_priv;
 
-	if (pl->table)
+	/* the core unmaps first; another caller may leave it to us */
+	if (pl->table) {
+		dma_resv_lock(pl->attach->dmabuf->resv, NULL);
 		vdc_unmap_dmabuf(pl);
-	else if (pl->kaddr)
+		dma_resv_unlock(pl->attach->dmabuf->resv);
+	} else if (pl->kaddr) {
 		vdc_unmap_kernel(pl, pl->kaddr);
+	}
 	dma_buf_detach(pl->attach->dmabuf, pl->attach);
 	vdc_delete(pl);
 }

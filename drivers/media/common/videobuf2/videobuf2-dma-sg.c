@@ -32,6 +32,7 @@
 
 #include <linux/dma-buf-pages.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
 #include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
@@ -652,10 +653,7 @@ static void vsg_put_userptr(void *mem_priv)
 
 /* DMABUF import */
 
-/*
- * The queue, not @vb, is the attachment's importer data: the core may move
- * the plane to another buffer of the queue, and @vb is not kept.
- */
+/* @vb is not kept: the core may move the plane to another buffer. */
 static void *vsg_attach_dmabuf(struct vb2_buffer *vb, struct device *dev,
 			       struct dma_buf *dbuf, unsigned long size)
 {
@@ -671,8 +669,7 @@ static void *vsg_attach_dmabuf(struct vb2_buffer *vb, struct device *dev,
 	if (!pl)
 		return ERR_PTR(-ENOMEM);
 
-	attach = dma_buf_dynamic_attach(dbuf, dev, &vb2_dmabuf_attach_ops,
-					vb->vb2_queue);
+	attach = vb2_dmabuf_attach(vb, dev, dbuf);
 	if (IS_ERR(attach)) {
 		vsg_delete(pl);
 		return ERR_CAST(attach);
@@ -689,22 +686,29 @@ static int vsg_map_dmabuf(void *mem_priv)
 	if (WARN_ON(pl->sgt))
 		return 0;
 
-	sgt = dma_buf_map_attachment_unlocked(pl->attach, pl->dir);
+	/* the core holds the reservation lock (see vb2_dmabuf_attach()) */
+	sgt = dma_buf_map_attachment(pl->attach, pl->dir);
 	if (IS_ERR(sgt))
 		return PTR_ERR(sgt);
 	pl->sgt = sgt;
 	return 0;
 }
 
+/* With the reservation lock held, from the core or a move notification. */
 static void vsg_unmap_dmabuf(void *mem_priv)
 {
 	struct vsg_plane *pl = mem_priv;
+	struct iosys_map map;
 
 	if (WARN_ON(!pl->sgt))
 		return;
 
-	vsg_drop_kernel(pl);
-	dma_buf_unmap_attachment_unlocked(pl->attach, pl->sgt, pl->dir);
+	if (pl->kaddr) {
+		iosys_map_set_vaddr(&map, pl->kaddr);
+		dma_buf_vunmap(pl->attach->dmabuf, &map);
+		pl->kaddr = NULL;
+	}
+	dma_buf_unmap_attachment(pl->attach, pl->sgt, pl->dir);
 	pl->sgt = NULL;
 }
 
@@ -712,10 +716,14 @@ static void vsg_detach_dmabuf(void *mem_priv)
 {
 	struct vsg_plane *pl = mem_priv;
 
-	if (pl->sgt)
+	/* the core unmaps first; another caller may leave it to us */
+	if (pl->sgt) {
+		dma_resv_lock(pl->attach->dmabuf->resv, NULL);
 		vsg_unmap_dmabuf(pl);
-	else
+		dma_resv_unlock(pl->attach->dmabuf->resv);
+	} else {
 		vsg_drop_kernel(pl);
+	}
 	dma_buf_detach(pl->attach->dmabuf, pl->attach);
 	vsg_delete(pl);
 }

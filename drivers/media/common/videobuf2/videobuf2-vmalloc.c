@@ -26,6 +26,7 @@
 
 #include <linux/dma-buf-pages.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
 #include <linux/err.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -243,13 +244,14 @@ static void vmem_put_userptr(void *mem_priv)
 /*
  * The kernel mapping is all this allocator needs of the buffer.  The
  * attachment (when the queue has a device) tells the exporter who uses the
- * buffer and brings its move notifications to the core; the queue, not
- * @vb, is its importer data, since the core may move the plane to another
- * buffer of the queue.  6.12 only vmaps, so an exporter that refuses the
- * attachment (memory no device of this kind can reach) still gets its
- * buffer imported, through the kernel mapping alone.  Such a plane gets
- * no move notifications, exactly as every vmalloc plane in 6.12: it
- * relies on the exporter not moving what it has vmapped.
+ * buffer, lets the core pin it while the buffer is prepared and brings
+ * move notifications, which unmap the plane.  6.12 only vmaps, so an
+ * exporter that refuses the attachment (memory no device of this kind can
+ * reach) still gets its buffer imported, through the kernel mapping alone.
+ * Such a plane gets no move notifications and no pin, exactly as every
+ * vmalloc plane in 6.12: it relies on the exporter not moving what it has
+ * vmapped.  The core maps and unmaps a plane with an attachment under the
+ * reservation lock (see vb2_dmabuf_attach()), one without it unlocked.
  */
 static void *vmem_attach_dmabuf(struct vb2_buffer *vb, struct device *dev,
 				struct dma_buf *dbuf, unsigned long size)
@@ -266,9 +268,7 @@ static void *vmem_attach_dmabuf(struct vb2_buffer *vb, struct device *dev,
 	pl->dbuf = dbuf;
 
 	if (dev) {
-		attach = dma_buf_dynamic_attach(dbuf, dev,
-						&vb2_dmabuf_attach_ops,
-						vb->vb2_queue);
+		attach = vb2_dmabuf_attach(vb, dev, dbuf);
 		if (IS_ERR(attach))
 			dev_dbg(dev, "dma-buf attach refused (%ld), vmap only\n",
 				PTR_ERR(attach));
@@ -288,7 +288,8 @@ static int vmem_map_dmabuf(void *mem_priv)
 
 	if (WARN_ON(pl->vaddr))
 		return 0;
-	if (dma_buf_vmap_unlocked(pl->dbuf, &pl->dbuf_map))
+	if (pl->attach ? dma_buf_vmap(pl->dbuf, &pl->dbuf_map) :
+			 dma_buf_vmap_unlocked(pl->dbuf, &pl->dbuf_map))
 		return -EFAULT;
 	pl->vaddr = pl->dbuf_map.is_iomem ?
 		(void __force *)pl->dbuf_map.vaddr_iomem : pl->dbuf_map.vaddr;
@@ -301,7 +302,10 @@ static void vmem_unmap_dmabuf(void *mem_priv)
 
 	if (WARN_ON(!pl->vaddr))
 		return;
-	dma_buf_vunmap_unlocked(pl->dbuf, &pl->dbuf_map);
+	if (pl->attach)
+		dma_buf_vunmap(pl->dbuf, &pl->dbuf_map);
+	else
+		dma_buf_vunmap_unlocked(pl->dbuf, &pl->dbuf_map);
 	pl->vaddr = NULL;
 }
 
@@ -309,8 +313,14 @@ static void vmem_detach_dmabuf(void *mem_priv)
 {
 	struct vmem_plane *pl = mem_priv;
 
-	if (pl->vaddr)
+	/* the core unmaps first; another caller may leave it to us */
+	if (pl->vaddr && pl->attach) {
+		dma_resv_lock(pl->dbuf->resv, NULL);
 		vmem_unmap_dmabuf(pl);
+		dma_resv_unlock(pl->dbuf->resv);
+	} else if (pl->vaddr) {
+		vmem_unmap_dmabuf(pl);
+	}
 	if (pl->attach)
 		dma_buf_detach(pl->dbuf, pl->attach);
 	kfree(pl);
