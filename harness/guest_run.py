@@ -33,7 +33,9 @@ def boot(args, index, start, deadline):
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", "max",
            "-m", args.memory, "-smp", "2", "-display", "none", "-monitor", "none",
            "-no-reboot", "-serial", f"file:{console}", "-serial", f"file:{results}",
-           "-kernel", args.kernel, "-initrd", args.initrd, "-append", append]
+           "-kernel", args.kernel, "-initrd", args.initrd, "-append", append,
+           # the host's /usr, read-only, for the real clients (guest/clients.sh)
+           "-virtfs", "local,path=/usr,mount_tag=hostusr,security_model=none,readonly=on"]
     qemu = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     t0 = time.time()
     plan, current, ended, done = {}, None, set(), False

@@ -16,7 +16,7 @@ mkdir -p "$stage"/{bin,lib,lib64,usr/bin,usr/lib/selftests,etc,proc,sys,dev,tmp}
 cp /bin/busybox "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 install -m 755 "$HARNESS/guest/init.sh" "$stage/init"
-echo "MODE=$mode" >"$stage/etc/guest.conf"
+printf 'MODE=%s\nFLAVOR=%s\n' "$mode" "$FLAVOR" >"$stage/etc/guest.conf"
 
 # Userspace programs are built statically against this kernel's uapi headers.
 gcc -static -O2 -Wall -Wextra -Werror -isystem "$hdr" \
@@ -49,6 +49,10 @@ if [ "$mode" = check ]; then
 			cp "$p" "$stage/usr/lib/selftests/$(basename "$t")-$(basename "$p")"
 		done
 	done
+
+	# the real clients run from the host's /usr (guest/clients.sh)
+	install -m 755 "$HARNESS/guest/clients.sh" "$stage/usr/bin/clients"
+	cp /etc/ld.so.cache "$stage/etc/host-ld.so.cache"
 
 	# v4l2-compliance and v4l2-ctl from Debian, with the libraries they need.
 	for b in /usr/bin/v4l2-compliance /usr/bin/v4l2-ctl; do

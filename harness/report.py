@@ -8,6 +8,7 @@ Sources of results:
   kunit        the KTAP the kernel printed at boot, parsed by the tree's own
                tools/testing/kunit/kunit.py;
   selftest/*   kselftest TAP ("ok"/"not ok", "# SKIP");
+  client/*     the same TAP, from harness/guest/clients.sh;
   demo         the demo program's exit status;
   v4l2/*       v4l2-compliance's "test <name>: OK|FAIL" lines;
   kmemleak     every unreferenced object is a failure;
@@ -279,10 +280,10 @@ def main():
             how = {"died": "(kernel died)", "suite timeout": "(hung)",
                    "run timeout": "(run timed out)"}.get(b["reason"], "(did not finish)")
             res.fail(name, how)
-            if not name.startswith(("selftest/", "v4l2/")):
+            if not name.startswith(("selftest/", "client/", "v4l2/")):
                 continue
             rc = 0      # the results printed before it died still count
-        if name.startswith("selftest/"):
+        if name.startswith(("selftest/", "client/")):
             tap(res, name, text, rc)
         elif name.startswith("v4l2/"):
             v4l2(res, name, text, rc)
