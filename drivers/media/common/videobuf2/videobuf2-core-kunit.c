@@ -54,6 +54,7 @@
 #include <linux/bitops.h>
 #include <linux/bits.h>
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-mapping.h>
@@ -457,7 +458,16 @@ static void vb2ct_expect_unused(struct kunit *test, struct vb2ct_exp *e)
 /* Gives up the test's references: the dma-buf must go, exactly once. */
 static void vb2ct_expect_released(struct kunit *test, struct vb2ct_exp *e)
 {
+	unsigned long end;
+
 	vb2ct_exp_put(test, e);
+	/*
+	 * flush_delayed_fput() returns at once when the fput worker has
+	 * already taken the list and is still releasing on another CPU.
+	 */
+	end = jiffies + VB2CT_WAIT;
+	while (!atomic_read(&e->releases) && time_before(jiffies, end))
+		msleep(20);
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&e->releases), 1,
 			    "releases of dma-buf %u", e->id);
 }
