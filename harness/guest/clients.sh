@@ -163,6 +163,11 @@ run_gstreamer() {
 	once m2m-dmabuf dma_buf_dynamic_attach dma_buf_vmap dma_buf_detach
 	[ "$(wc -l <$W/m2m-mmap.sums)" -eq $FRAMES ] &&
 		result ok "m2m-mmap ran" || result "not ok" "m2m-mmap ran"
+
+	# leave vivid-001 as the suites after this one expect it
+	v4l2-ctl -d "$cap" -c osd_text_mode=0
+	v4l2-ctl -d "$cap" -v width=640,height=480,pixelformat=YUYV
+	v4l2-ctl -d "$out" -o 0 >/dev/null
 }
 
 case "${1:-}" in
