@@ -237,7 +237,9 @@ struct vb2_mem_ops {
  * @mem_priv:	the allocator's handle for the memory, NULL when the plane has
  *		none.
  * @dbuf:	DMABUF: the imported dma-buf.
- * @dbuf_mapped: DMABUF: nonzero while @mem_priv is mapped for the device.
+ * @dbuf_mapped: DMABUF: set once @mem_priv is mapped for the device.  While
+ *		the buffer is with userspace the exporter may move the dma-buf,
+ *		which unmaps it without clearing this; QBUF maps it again.
  * @dbuf_duplicated: DMABUF: the same dma-buf is also used by an earlier
  *		plane of this buffer.
  * @bytesused:	how many bytes of the plane hold data, @data_offset included.
