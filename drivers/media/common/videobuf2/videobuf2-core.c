@@ -938,6 +938,14 @@ static int dmabuf_map(struct vb2_queue *vq, struct vb2_dmabuf_entry *e)
 {
 	int err;
 
+	/*
+	 * Only move_notify unmaps behind the queue's back, and only a
+	 * dynamic exporter moves: a kept mapping of any other needs no lock.
+	 */
+	if (e->mapped && !dma_buf_is_dynamic(e->dbuf)) {
+		e->vb->planes[e->plane].dbuf_mapped = 1;
+		return 0;
+	}
 	err = dmabuf_lock(e, true);
 	if (err)
 		return err;
