@@ -54,8 +54,10 @@ if [ "$mode" = check ]; then
 	install -m 755 "$HARNESS/guest/clients.sh" "$stage/usr/bin/clients"
 	cp /etc/ld.so.cache "$stage/etc/host-ld.so.cache"
 
-	# v4l2-compliance and v4l2-ctl from Debian, with the libraries they need.
-	for b in /usr/bin/v4l2-compliance /usr/bin/v4l2-ctl; do
+	# v4l2-compliance and v4l2-ctl 1.30.1 (built by v4l-utils.sh), with
+	# the libraries they need.
+	v4l=$("$HARNESS/v4l-utils.sh")
+	for b in "$v4l/v4l2-compliance/v4l2-compliance" "$v4l/v4l2-ctl/v4l2-ctl"; do
 		cp "$b" "$stage/usr/bin/"
 		ldd "$b" | grep -o '/[^ ]*' | while read -r lib; do
 			case "$lib" in

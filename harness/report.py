@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn a guest run (harness/guest_run.py) into test results.
 
-usage: report.py RUN_DIR --tree TREE --known FILE [--json OUT]
+usage: report.py RUN_DIR --tree TREE --known FILE [--json OUT] [--static FILE]
+                 [--upstream-run RUN_DIR --upstream-tree TREE]
 
 Sources of results:
   kunit        the KTAP the kernel printed at boot, parsed by the tree's own
@@ -19,6 +20,12 @@ A failure listed in the known-failures file is an expected failure (xfail):
 it is shown, does not fail the run, and is counted among the skipped in the
 closing line, never among the passed.  The last line printed is
 "N passed, N failed, N skipped"; the exit status is 1 if anything failed.
+
+With --upstream-run, a v4l2-compliance run of the upstream flavour
+(harness/conformance.sh) is reported too, as upstream/..., with the
+known failures of that flavour, and every v4l2-compliance suite must fail
+exactly the same tests on both flavours (conformance/same-on-both-flavours).
+A run that planned only v4l2 suites has no KUnit results to parse.
 """
 import argparse
 import json
@@ -43,12 +50,34 @@ FOLLOW = re.compile(r"Kernel panic - not syncing: Fatal exception")
 
 
 class Results:
-    def __init__(self, known):
+    def __init__(self, known, prefix=""):
         self.known = known
+        self.prefix = prefix    # of every suite name; known entries omit it
         self.rows = {}      # suite -> [passed, failed, skipped, xfail]
         self.failures = []  # (suite, test, detail)
         self.xfails = []
         self.used = set()
+        self.failed_tests = {}  # v4l2 suite -> names of its FAIL tests
+        self.others = []        # merged Results of another run
+        self.skipped = []       # (suite, reason) of suites not run
+
+    def merge(self, other):
+        """Add @other's results; its known-failure use is kept apart."""
+        for suite, counts in other.rows.items():
+            self.rows[suite] = counts
+        self.failures += other.failures
+        self.xfails += other.xfails
+        self.skipped += other.skipped
+        self.others.append(other)
+
+    def unused(self):
+        """Known failures of suites that ran but did not fail."""
+        out = []
+        for r in [self] + self.others:
+            out += [k for i, k in enumerate(r.known) if i not in r.used and
+                    any(re.fullmatch(k[0], s[len(r.prefix):]) for s in r.rows
+                        if s.startswith(r.prefix))]
+        return out
 
     def row(self, suite):
         return self.rows.setdefault(suite, [0, 0, 0, 0])
@@ -60,8 +89,9 @@ class Results:
         self.row(suite)[2] += n
 
     def fail(self, suite, test, detail=""):
+        bare = suite[len(self.prefix):]
         for i, (ksuite, ktest, reason) in enumerate(self.known):
-            if re.fullmatch(ksuite, suite) and re.search(ktest, test):
+            if re.fullmatch(ksuite, bare) and re.search(ktest, test):
                 self.used.add(i)
                 self.row(suite)[3] += 1
                 self.xfails.append((suite, test, reason))
@@ -70,7 +100,7 @@ class Results:
         self.failures.append((suite, test, detail))
 
 
-def load_known(path):
+def load_known(path, flavor):
     known = []
     with open(path) as f:
         for n, line in enumerate(f, 1):
@@ -83,7 +113,7 @@ def load_known(path):
             # "upstream:suite" or "series:suite" limits an entry to a flavour
             scope = re.match(r"(upstream|series):(.*)", parts[0])
             if scope:
-                if scope.group(1) != os.environ.get("FLAVOR", "series"):
+                if scope.group(1) != flavor:
                     continue
                 parts[0] = scope.group(2)
             known.append(tuple(parts))
@@ -129,6 +159,11 @@ def tap(res, suite, text, rc):
 
 
 def v4l2(res, suite, text, rc):
+    skip = re.search(r"^SKIP: (.*)$", text, re.M)
+    if skip and rc == 0:
+        res.skip(suite)
+        res.skipped.append((suite, skip.group(1)))
+        return
     fails = 0
     for line in text.split("\n"):
         m = re.match(r"^\s*test (.+?): (OK|FAIL)(.*)$", line)
@@ -136,6 +171,7 @@ def v4l2(res, suite, text, rc):
             continue
         if m.group(2) == "FAIL":
             res.fail(suite, m.group(1))
+            res.failed_tests.setdefault(suite, []).append(m.group(1))
             fails += 1
         elif "Not Supported" in m.group(3):
             res.skip(suite)
@@ -160,7 +196,7 @@ def kmemleak(res, suite, text, rc):
         res.ok(suite)
 
 
-def kunit(res, tree, consoles):
+def kunit(res, tree, consoles, prefix=""):
     with tempfile.TemporaryDirectory() as tmp:
         log = os.path.join(tmp, "console.log")
         with open(log, "w") as f:
@@ -172,22 +208,22 @@ def kunit(res, tree, consoles):
             with open(out) as f:
                 data = json.load(f)
         except (OSError, ValueError):
-            res.fail("kunit", "KTAP output could not be parsed")
+            res.fail(prefix + "kunit", "KTAP output could not be parsed")
             return
 
     def walk(group, prefix):
         for case in group.get("test_cases", []):
             name = f"{prefix}.{case['name']}" if prefix else case["name"]
             if case["status"] == "PASS":
-                res.ok("kunit")
+                res.ok(prefix + "kunit")
             elif case["status"] == "SKIP":
-                res.skip("kunit")
+                res.skip(prefix + "kunit")
             else:
-                res.fail("kunit", name, case["status"])
+                res.fail(prefix + "kunit", name, case["status"])
         for sub in group.get("sub_groups", []):
             walk(sub, f"{prefix}.{sub['name']}" if prefix else sub["name"])
     walk(data, "")
-    res.row("kunit")
+    res.row(prefix + "kunit")
 
 
 def where(lines):
@@ -198,7 +234,7 @@ def where(lines):
     return "[RIP " + " < ".join([rip] + frames[:4]) + "]"
 
 
-def splats(res, consoles):
+def splats(res, consoles, prefix=""):
     """Every splat in the console logs, one failure per distinct title."""
     seen = {}
     for console in consoles:
@@ -224,9 +260,82 @@ def splats(res, consoles):
                 title += " " + where(lines[i:i + 80])
             seen[title] = seen.get(title, 0) + 1
     for title, count in seen.items():
-        res.fail("kernel", title, f"{count}x")
+        res.fail(prefix + "kernel", title, f"{count}x")
     if not seen:
-        res.ok("kernel")
+        res.ok(prefix + "kernel")
+
+
+def collect(res, run_dir, tree, prefix=""):
+    """The results of one guest run into @res, suite names after @prefix."""
+    with open(os.path.join(run_dir, "run.json")) as f:
+        run = json.load(f)
+    plan = {int(k): v for k, v in run["plan"].items()}
+
+    consoles, outputs = [], {}
+    for b in run["boots"]:
+        with open(os.path.join(run_dir, f"boot-{b['boot']}.console.log"), "rb") as f:
+            consoles.append(f.read().decode(errors="replace"))
+        with open(os.path.join(run_dir, f"boot-{b['boot']}.results.log"), "rb") as f:
+            text = clean(f.read().decode(errors="replace"))
+        for m in re.finditer(r"^@@@ BEGIN (\d+) (\S+)\n(.*?)(?=^@@@ |\Z)"
+                             r"(?:^@@@ END \1 \S+ rc=(\d+))?", text, re.S | re.M):
+            rc = int(m.group(4)) if m.group(4) is not None else None
+            outputs[int(m.group(1))] = (m.group(3), rc, b, m.group(2))
+
+    if not plan:
+        res.fail(prefix + "guest", "the guest never reported its plan (boot failed?)")
+    for b in run["boots"]:
+        if b.get("plan_differs"):
+            res.fail(prefix + "guest", f"boot {b['boot']} announced a different plan")
+    if any(not name.startswith("v4l2/") for name, _ in plan.values()) or not plan:
+        kunit(res, tree, consoles, prefix)
+    for idx, (name, _secs) in sorted(plan.items()):
+        suite = prefix + name
+        if idx not in outputs:
+            res.fail(suite, "(not run)")
+            continue
+        text, rc, b, began = outputs[idx]
+        if began != name:
+            res.fail(suite, f"boot {b['boot']} ran '{began}' as suite {idx}: plans differ")
+            continue
+        if rc is None:
+            how = {"died": "(kernel died)", "suite timeout": "(hung)",
+                   "run timeout": "(run timed out)"}.get(b["reason"], "(did not finish)")
+            res.fail(suite, how)
+            if not name.startswith(("selftest/", "client/", "v4l2/")):
+                continue
+            rc = 0      # the results printed before it died still count
+        if name.startswith(("selftest/", "client/")):
+            tap(res, suite, text, rc)
+        elif name.startswith("v4l2/"):
+            v4l2(res, suite, text, rc)
+        elif name == "kmemleak":
+            kmemleak(res, suite, text, rc)
+        elif rc == 0:
+            res.ok(suite)
+        else:
+            res.fail(suite, f"exit status {rc}", text.strip().split("\n")[-1])
+        if name == "demo":
+            print("\n".join(line for line in text.split("\n") if line.strip()))
+    splats(res, consoles, prefix)
+    return run["boots"]
+
+
+def compare(res, other, prefix):
+    """v4l2-compliance must fail the same tests on both flavours."""
+    suite = "conformance/same-on-both-flavours"
+    names = sorted({s for s in res.rows if s.startswith("v4l2/")} &
+                   {s[len(prefix):] for s in other.rows if s.startswith(prefix + "v4l2/")})
+    for name in names:
+        mine = sorted(res.failed_tests.get(name, []))
+        theirs = sorted(other.failed_tests.get(prefix + name, []))
+        if mine == theirs:
+            res.ok(suite)
+            continue
+        only = [t for t in mine if t not in theirs]
+        gone = [t for t in theirs if t not in mine]
+        res.fail(suite, f"{name}: fails only on the series: {only or 'none'}; "
+                 f"only on upstream: {gone or 'none'}")
 
 
 def main():
@@ -236,8 +345,14 @@ def main():
     ap.add_argument("--known", required=True)
     ap.add_argument("--json")
     ap.add_argument("--static", help="results of harness/static.sh")
+    ap.add_argument("--upstream-run", help="a run of the upstream flavour "
+                    "(harness/conformance.sh): its suites are reported as "
+                    "upstream/..., and v4l2-compliance must fail the same "
+                    "tests in both runs")
+    ap.add_argument("--upstream-tree")
     a = ap.parse_args()
-    res = Results(load_known(a.known))
+    flavor = os.environ.get("FLAVOR", "series")
+    res = Results(load_known(a.known, flavor))
     if a.static:
         with open(a.static) as f:
             for line in f:
@@ -247,70 +362,27 @@ def main():
                     res.ok("static/" + gate)
                 elif verdict == "FAIL":
                     res.fail("static/" + gate, detail)
-    with open(os.path.join(a.run, "run.json")) as f:
-        run = json.load(f)
-    plan = {int(k): v for k, v in run["plan"].items()}
-
-    consoles, outputs = [], {}
-    for b in run["boots"]:
-        with open(os.path.join(a.run, f"boot-{b['boot']}.console.log"), "rb") as f:
-            consoles.append(f.read().decode(errors="replace"))
-        with open(os.path.join(a.run, f"boot-{b['boot']}.results.log"), "rb") as f:
-            text = clean(f.read().decode(errors="replace"))
-        for m in re.finditer(r"^@@@ BEGIN (\d+) (\S+)\n(.*?)(?=^@@@ |\Z)"
-                             r"(?:^@@@ END \1 \S+ rc=(\d+))?", text, re.S | re.M):
-            rc = int(m.group(4)) if m.group(4) is not None else None
-            outputs[int(m.group(1))] = (m.group(3), rc, b, m.group(2))
-
-    if not plan:
-        res.fail("guest", "the guest never reported its plan (boot failed?)")
-    for b in run["boots"]:
-        if b.get("plan_differs"):
-            res.fail("guest", f"boot {b['boot']} announced a different plan")
-    kunit(res, a.tree, consoles)
-    for idx, (name, _secs) in sorted(plan.items()):
-        if idx not in outputs:
-            res.fail(name, "(not run)")
-            continue
-        text, rc, b, began = outputs[idx]
-        if began != name:
-            res.fail(name, f"boot {b['boot']} ran '{began}' as suite {idx}: plans differ")
-            continue
-        if rc is None:
-            how = {"died": "(kernel died)", "suite timeout": "(hung)",
-                   "run timeout": "(run timed out)"}.get(b["reason"], "(did not finish)")
-            res.fail(name, how)
-            if not name.startswith(("selftest/", "client/", "v4l2/")):
-                continue
-            rc = 0      # the results printed before it died still count
-        if name.startswith(("selftest/", "client/")):
-            tap(res, name, text, rc)
-        elif name.startswith("v4l2/"):
-            v4l2(res, name, text, rc)
-        elif name == "kmemleak":
-            kmemleak(res, name, text, rc)
-        elif rc == 0:
-            res.ok(name)
-        else:
-            res.fail(name, f"exit status {rc}", text.strip().split("\n")[-1])
-        if name == "demo":
-            print("\n".join(line for line in text.split("\n") if line.strip()))
-    splats(res, consoles)
+    boots = collect(res, a.run, a.tree)
+    if a.upstream_run:
+        up = Results(load_known(a.known, "upstream"), "upstream/")
+        collect(up, a.upstream_run, a.upstream_tree or a.tree, "upstream/")
+        compare(res, up, "upstream/")
+        res.merge(up)
 
     print(f"\n{'suite':40} {'pass':>5} {'fail':>5} {'skip':>5} {'xfail':>5}")
     for suite, (p, f, s, x) in res.rows.items():
         print(f"{suite:40} {p:5} {f:5} {s:5} {x:5}")
-    boots = run["boots"]
     print(f"\nguest: {len(boots)} boot(s), {sum(b['seconds'] for b in boots):.0f} s; " +
           "; ".join(f"boot {b['boot']} from suite {b['start']}: {b['reason']}"
                     for b in boots))
+    for suite, reason in res.skipped:
+        print(f"  skipped {suite}: {reason}")
     if res.xfails:
         print(f"\nknown failures ({a.known}), not counted as passed:")
         for suite, test, reason in res.xfails:
             print(f"  xfail {suite}: {test}\n        -> {reason}")
     # entries of suites that ran this time but did not fail
-    unused = [k for i, k in enumerate(res.known) if i not in res.used and
-              any(re.fullmatch(k[0], suite) for suite in res.rows)]
+    unused = res.unused()
     if unused:
         print("\nknown failures that did not occur this run:")
         for ksuite, ktest, _ in unused:

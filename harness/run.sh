@@ -33,15 +33,14 @@ if [ "$what" = check ]; then
 fi
 img=$("$HARNESS/initramfs.sh" "$cfg" "$what")
 run=$BUILD/$FLAVOR/run-$cfg-$what
-# vivid instances: 0 vmalloc; 1 dma-contig with cache hints; 2 multi-planar
-# on dma-contig with only a video capture and a video output node (bits 0
-# and 8), for dmabuf-vb2's multi-planar cases. 0xe1d3d is vivid's default
-# node_types, which 0 and 1 keep.
-vivid="vivid.n_devs=3 vivid.allocators=0,1,1 vivid.cache_hints=0,1,0"
-vivid="$vivid vivid.multiplanar=1,1,2 vivid.node_types=0xe1d3d,0xe1d3d,0x101"
 log "$FLAVOR/$cfg: running the guest ($what)"
 python3 "$HARNESS/guest_run.py" --kernel "$obj/arch/x86/boot/bzImage" --initrd "$img" \
 	--out "$run" --timeout "$timeout" \
-	--append "console=ttyS0 panic=-1 oops=panic no_timer_check cma=256M@0-4G hugepages=1024 $vivid ${GUEST_APPEND:-}"
+	--append "console=ttyS0 panic=-1 oops=panic no_timer_check cma=256M@0-4G hugepages=1024 $(vivid_args) ${GUEST_APPEND:-}"
+# CI also runs v4l2-compliance on the upstream flavour: same failures wanted
+up=()
+if [ "$what" = check ] && [ "$FLAVOR" = series ] && [ "${CI:-}" = true ]; then
+	up=(--upstream-run "$("$HARNESS/conformance.sh")" --upstream-tree "$BUILD/upstream/linux")
+fi
 FLAVOR=$FLAVOR exec python3 "$HARNESS/report.py" "$run" --tree "$TREE" --known "$HARNESS/known-failures.txt" \
-	--json "$run/results.json" ${static:+--static "$static"}
+	--json "$run/results.json" ${static:+--static "$static"} "${up[@]}"

@@ -94,7 +94,17 @@ v4l2_plan() {
 		vivid-*) exp= ;;
 		*) continue ;;
 		esac
-		plan "v4l2/$n" 900 "v4l2_run $dev $exp"
+		case "$n" in
+		# "CREATE_BUFS maximum buffers" asks this queue for 32768
+		# buffers: past the 256 MiB CMA area (some 4000) the base
+		# kernel dumps the area's bitmap to the console for every
+		# failed allocation, and even with the console silenced the
+		# test ran over 15 minutes under TCG on both flavours
+		# (2026-12-07).  vivid-000-vbi-cap (vmalloc) runs it.
+		vivid-001-vbi-cap) plan "v4l2/$n" 10 \
+			"v4l2_skip 32768 dma-contig VBI buffers take over 15 minutes under TCG" ;;
+		*) plan "v4l2/$n" 900 "v4l2_run $dev $exp" ;;
+		esac
 	done
 }
 
@@ -105,10 +115,15 @@ v4l2_run() {
 		# format: give the exporter 1920x1080 YUYV first
 		v4l2-ctl -d "$2" -v width=1920,height=1080,pixelformat=YUYV >/dev/null 2>&1
 		v4l2-ctl -d "$2" -x width=1920,height=1080,pixelformat=YUYV >/dev/null 2>&1
-		v4l2-compliance -d "$1" -s -e "$2"
+		v4l2-compliance -C never -d "$1" -s -e "$2"
 	else
-		v4l2-compliance -d "$1" -s
+		v4l2-compliance -C never -d "$1" -s
 	fi
+}
+
+# v4l2_skip REASON...: a v4l2 suite that is planned but not run, and why
+v4l2_skip() {
+	echo "SKIP: $*"
 }
 
 missing_node() {
@@ -167,7 +182,7 @@ while IFS='	' read -r name secs cmd; do
 		echo "@@@ BEGIN $i $name" >$OUT
 		# shellcheck disable=SC2086
 		case "$cmd" in
-		v4l2_run*|kmemleak_run*|missing_node*) (eval "$cmd") >$OUT 2>&1 </dev/null & ;;
+		v4l2_*|kmemleak_run*|missing_node*) (eval "$cmd") >$OUT 2>&1 </dev/null & ;;
 		*) timeout "$secs" $cmd >$OUT 2>&1 </dev/null & ;;
 		esac
 		wait $!

@@ -1,0 +1,18 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# conformance.sh: v4l2-compliance 1.30.1 on the upstream flavour, for
+# comparison with the series' run of `make check`.  Builds the upstream test
+# kernel and its check initramfs, boots it with the same vivid setup as
+# `make check` and runs only the v4l2/ suites.  Prints the run directory,
+# which report.py takes as --upstream-run.
+. "$(dirname "$0")/lib.sh"
+
+[ "$FLAVOR" = upstream ] || exec env FLAVOR=upstream "$0" "$@"
+obj=$("$HARNESS/kernel.sh" test)
+img=$("$HARNESS/initramfs.sh" test check)
+run=$BUILD/upstream/run-test-conformance
+log "upstream/test: v4l2-compliance in the guest"
+python3 "$HARNESS/guest_run.py" --kernel "$obj/arch/x86/boot/bzImage" \
+	--initrd "$img" --out "$run" --timeout "${GUEST_TIMEOUT:-2700}" \
+	--append "console=ttyS0 panic=-1 oops=panic no_timer_check cma=256M@0-4G hugepages=1024 $(vivid_args) kunit.enable=0 harness.only=v4l2/" >&2
+echo "$run"
