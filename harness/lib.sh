@@ -86,10 +86,11 @@ need_programs() {
 # 1 dma-contig with cache hints; 2 multi-planar on dma-contig with only a
 # video capture and a video output node (bits 0 and 8), for dmabuf-vb2's
 # multi-planar cases.  0xe1d3d is vivid's default node_types, which 0 and 1
-# keep.
+# keep.  vimc (libcamera's client test) on dma-contig.
 vivid_args() {
 	echo "vivid.n_devs=3 vivid.allocators=0,1,1 vivid.cache_hints=0,1,0" \
-		"vivid.multiplanar=1,1,2 vivid.node_types=0xe1d3d,0xe1d3d,0x101"
+		"vivid.multiplanar=1,1,2 vivid.node_types=0xe1d3d,0xe1d3d,0x101" \
+		"vimc.allocator=1"
 }
 
 # prepare_tree: the base unpacked and the flavour's tree laid over it

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# clients: real userspace (the host's GStreamer 1.22) against the guest's
-# kernel, in the shapes real pipelines use; TAP on stdout.
+# clients: real userspace (the host's GStreamer 1.22 and libcamera 0.0.3)
+# against the guest's kernel, in the shapes real programs use; TAP on stdout.
 #
 # The host's /usr comes in read-only over virtio-9p (mount tag hostusr, see
 # harness/guest_run.py) as the /usr of a chroot at /host, with /dev, /proc
@@ -40,6 +40,8 @@ node() {
 }
 
 setup() {
+	# once per boot: the suites of one boot share the chroot
+	grep -q " $ROOT/usr " /proc/mounts && return 0
 	mkdir -p $ROOT/usr $ROOT/dev $ROOT/proc $ROOT/sys $ROOT/tmp $ROOT/etc || return 1
 	mount -t 9p -o trans=virtio,version=9p2000.L,ro hostusr $ROOT/usr || return 1
 	for d in bin sbin lib lib64; do
@@ -58,18 +60,16 @@ setup() {
 	done
 }
 
-# gst NAME PIPELINE...: gst-launch-1.0 in the chroot, output in $W/NAME.*,
-# dma-buf calls counted in $W/NAME.count
-gst() {
+# counted NAME [VAR=VALUE...] PROGRAM ARGS...: PROGRAM in the chroot, its
+# output in $W/NAME.out and .err, the dma-buf calls it caused in $W/NAME.count
+counted() {
 	name=$1
 	shift
 	for f in $PROBES; do
 		echo "p:clients/$f $f" >>$TR/kprobe_events || return 1
 	done
 	echo 1 >$TR/events/clients/enable
-	chroot $ROOT /usr/bin/env HOME=/tmp GST_REGISTRY=/tmp/clients/registry.bin \
-		GST_PLUGIN_SYSTEM_PATH=/tmp/clients/plugins GST_REGISTRY_FORK=no \
-		gst-launch-1.0 -q "$@" >$W/$name.out 2>$W/$name.err
+	chroot $ROOT /usr/bin/env HOME=/tmp "$@" >$W/$name.out 2>$W/$name.err
 	rc=$?
 	echo 0 >$TR/events/clients/enable
 	awk '{ sub("^clients/", "", $1); print $1, $2 }' $TR/kprobe_profile \
@@ -77,10 +77,27 @@ gst() {
 	for f in $PROBES; do
 		echo "-:clients/$f" >>$TR/kprobe_events
 	done
+	return $rc
+}
+
+# report NAME RC: what NAME did, as TAP comments
+report() {
+	echo "# $1: exit $2, $(wc -l <$W/$1.sums) frames;" \
+		"$(tr '\n' ' ' <$W/$1.count)"
+	[ "$2" -eq 0 ] || sed 's/^/# /' $W/$1.err | tail -n 5
+}
+
+# gst NAME PIPELINE...: gst-launch-1.0 in the chroot, the checksums of the
+# frames in $W/NAME.sums
+gst() {
+	name=$1
+	shift
+	counted "$name" GST_REGISTRY=/tmp/clients/registry.bin \
+		GST_PLUGIN_SYSTEM_PATH=/tmp/clients/plugins GST_REGISTRY_FORK=no \
+		gst-launch-1.0 -q "$@"
+	rc=$?
 	grep -oE '[0-9a-f]{40}' $W/$name.out >$W/$name.sums
-	echo "# $name: exit $rc, $(wc -l <$W/$name.sums) frames;" \
-		"$(tr '\n' ' ' <$W/$name.count)"
-	[ $rc -eq 0 ] || sed 's/^/# /' $W/$name.err | tail -n 5
+	report "$name" $rc
 	return $rc
 }
 
@@ -170,13 +187,58 @@ run_gstreamer() {
 	v4l2-ctl -d "$out" -o 0 >/dev/null
 }
 
+# libcamera's cam on vimc (vimc.allocator=1: dma-contig).  libcamera
+# exports the capture node's MMAP buffers, frees them and imports the
+# dma-bufs on the same node, one per index: one attach and one map each,
+# on 6.12 as on the series, so the counts are checked on both flavours.
+run_libcamera() {
+	echo "1..3"
+	mkdir -p $W/cam
+	counted cam LD_PRELOAD=/tmp/clients/noudev.so \
+		cam -c 1 -C$FRAMES -s width=640,height=480 \
+		-F/tmp/clients/cam/frame-#.bin
+	rc=$?
+	ls $W/cam | sed 's/^/x /' >$W/cam.sums
+	report cam $rc
+	got=$(ls $W/cam | wc -l)
+	[ $rc -eq 0 ] && [ "$got" -eq $FRAMES ] &&
+		result ok "cam captured $FRAMES frames" ||
+		result "not ok" "cam captured $FRAMES frames ($got, exit $rc)"
+	# vimc draws a test pattern: every frame has pixels, same size
+	bad=0
+	size=
+	for f in $W/cam/*; do
+		[ -e "$f" ] || { bad=1; break; }
+		s=$(wc -c <"$f")
+		[ -n "$size" ] || size=$s
+		[ "$s" = "$size" ] && [ "$s" -gt 0 ] &&
+			[ "$(tr -d '\000' <"$f" | head -c 1 | wc -c)" -eq 1 ] || bad=1
+	done
+	[ $bad -eq 0 ] && [ "$got" -gt 0 ] &&
+		result ok "cam frames of ${size:-0} bytes, not blank" ||
+		result "not ok" "cam frames of ${size:-0} bytes, not blank"
+	e=$(hits dma_buf_export cam)
+	a=$(hits dma_buf_dynamic_attach cam)
+	m=$(hits dma_buf_map_attachment cam)
+	what="export ${e:-0} attach ${a:-0} map ${m:-0} for $FRAMES frames"
+	[ "${a:-0}" -gt 0 ] && [ "${a:-0}" -le "${e:-0}" ] &&
+		[ "${m:-0}" -le "${e:-0}" ] &&
+		result ok "cam once per dma-buf: $what" ||
+		result "not ok" "cam once per dma-buf: $what"
+}
+
 case "${1:-}" in
 gstreamer)
 	setup || { echo "Bail out! cannot set up the host chroot"; exit 1; }
 	run_gstreamer
 	;;
+libcamera)
+	setup || { echo "Bail out! cannot set up the host chroot"; exit 1; }
+	cp /usr/lib/noudev.so $W/ || { echo "Bail out! no noudev.so"; exit 1; }
+	run_libcamera
+	;;
 *)
-	echo "usage: clients gstreamer" >&2
+	echo "usage: clients gstreamer|libcamera" >&2
 	exit 2
 	;;
 esac

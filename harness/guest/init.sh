@@ -163,6 +163,7 @@ check)
 	plan bench/heaps 300 "bench-heaps -r 1 -s 20"
 	plan bench/vb2 300 "bench-vb2 -q"
 	plan client/gstreamer 900 "clients gstreamer"
+	plan client/libcamera 600 "clients libcamera"
 	v4l2_plan
 	plan kmemleak 300 kmemleak_run
 	;;
