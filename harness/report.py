@@ -211,9 +211,9 @@ def kunit(res, tree, consoles, prefix=""):
             res.fail(prefix + "kunit", "KTAP output could not be parsed")
             return
 
-    def walk(group, prefix):
+    def walk(group, path):
         for case in group.get("test_cases", []):
-            name = f"{prefix}.{case['name']}" if prefix else case["name"]
+            name = f"{path}.{case['name']}" if path else case["name"]
             if case["status"] == "PASS":
                 res.ok(prefix + "kunit")
             elif case["status"] == "SKIP":
@@ -221,9 +221,12 @@ def kunit(res, tree, consoles, prefix=""):
             else:
                 res.fail(prefix + "kunit", name, case["status"])
         for sub in group.get("sub_groups", []):
-            walk(sub, f"{prefix}.{sub['name']}" if prefix else sub["name"])
+            walk(sub, f"{path}.{sub['name']}" if path else sub["name"])
     walk(data, "")
-    res.row(prefix + "kunit")
+    counts = res.row(prefix + "kunit")
+    # KTAP on the console but no case counted: the parse went wrong
+    if not any(counts) and consoles and "KTAP version" in consoles[0]:
+        res.fail(prefix + "kunit", "the console has KTAP output, but no test case was parsed")
 
 
 def where(lines):
