@@ -783,12 +783,21 @@ static void dmabuf_unlock(struct vb2_dmabuf_entry *e)
 		dma_resv_unlock(e->dbuf->resv);
 }
 
+/*
+ * Whether move_notify may unmap @e behind the queue's back: only for the
+ * core's own attachments of an exporter that moves buffers.
+ */
+static __always_inline bool dmabuf_may_move(struct vb2_dmabuf_entry *e)
+{
+	return e->attach && dma_buf_is_dynamic(e->dbuf);
+}
+
 /* Lock held: pin @e if its exporter may move the buffer. */
 static int dmabuf_pin_locked(struct vb2_dmabuf_entry *e)
 {
 	int err;
 
-	if (e->pinned || !e->attach || !dma_buf_is_dynamic(e->dbuf))
+	if (e->pinned || !dmabuf_may_move(e))
 		return 0;
 	err = dma_buf_pin(e->attach);
 	if (err)
@@ -827,7 +836,7 @@ static int dmabuf_keep(struct vb2_dmabuf_entry *e)
 	int err;
 
 	/* an exporter that cannot move has nothing to pin */
-	if (!e->attach || !dma_buf_is_dynamic(e->dbuf))
+	if (!dmabuf_may_move(e))
 		return e->mapped;
 	err = dmabuf_lock(e, true);
 	if (err)
@@ -938,11 +947,8 @@ static int dmabuf_map(struct vb2_queue *vq, struct vb2_dmabuf_entry *e)
 {
 	int err;
 
-	/*
-	 * Only move_notify unmaps behind the queue's back, and only a
-	 * dynamic exporter moves: a kept mapping of any other needs no lock.
-	 */
-	if (e->mapped && !dma_buf_is_dynamic(e->dbuf)) {
+	/* a kept mapping that cannot move needs neither lock nor pin */
+	if (e->mapped && !dmabuf_may_move(e)) {
 		e->vb->planes[e->plane].dbuf_mapped = 1;
 		return 0;
 	}
