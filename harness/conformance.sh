@@ -14,5 +14,5 @@ run=$BUILD/upstream/run-test-conformance
 log "upstream/test: v4l2-compliance in the guest"
 python3 "$HARNESS/guest_run.py" --kernel "$obj/arch/x86/boot/bzImage" \
 	--initrd "$img" --out "$run" --timeout "${GUEST_TIMEOUT:-2700}" \
-	--append "console=ttyS0 panic=-1 oops=panic no_timer_check cma=256M@0-4G hugepages=1024 $(vivid_args) kunit.enable=0 harness.only=v4l2/" >&2
+	--append "$(guest_args) kunit.enable=0 harness.only=v4l2/" >&2
 echo "$run"

@@ -82,13 +82,17 @@ need_programs() {
 		die "missing after installing: $(printf '%s; ' "${left[@]}")"
 }
 
-# vivid_args: the vivid instances every check guest boots with.  0 vmalloc;
+# guest_args: the kernel command line of every check guest: serial console,
+# panic on oops (guest_run.py reboots at the next suite), CMA below 4 GiB,
+# hugetlb pages for udmabuf, and the media drivers' setup.  vivid: 0 vmalloc;
 # 1 dma-contig with cache hints; 2 multi-planar on dma-contig with only a
 # video capture and a video output node (bits 0 and 8), for dmabuf-vb2's
 # multi-planar cases.  0xe1d3d is vivid's default node_types, which 0 and 1
 # keep.  vimc (libcamera's client test) on dma-contig.
-vivid_args() {
-	echo "vivid.n_devs=3 vivid.allocators=0,1,1 vivid.cache_hints=0,1,0" \
+guest_args() {
+	echo "console=ttyS0 panic=-1 oops=panic no_timer_check" \
+		"cma=256M@0-4G hugepages=1024" \
+		"vivid.n_devs=3 vivid.allocators=0,1,1 vivid.cache_hints=0,1,0" \
 		"vivid.multiplanar=1,1,2 vivid.node_types=0xe1d3d,0xe1d3d,0x101" \
 		"vimc.allocator=1"
 }

@@ -36,7 +36,7 @@ run=$BUILD/$FLAVOR/run-$cfg-$what
 log "$FLAVOR/$cfg: running the guest ($what)"
 python3 "$HARNESS/guest_run.py" --kernel "$obj/arch/x86/boot/bzImage" --initrd "$img" \
 	--out "$run" --timeout "$timeout" \
-	--append "console=ttyS0 panic=-1 oops=panic no_timer_check cma=256M@0-4G hugepages=1024 $(vivid_args) ${GUEST_APPEND:-}"
+	--append "$(guest_args) ${GUEST_APPEND:-}"
 # CI also runs v4l2-compliance on the upstream flavour: same failures wanted
 up=()
 if [ "$what" = check ] && [ "$FLAVOR" = series ] && [ "${CI:-}" = true ]; then
