@@ -6,18 +6,19 @@
 FLAVOR ?= series
 export FLAVOR
 
-.PHONY: help demo check compat kunit bench clean distclean
+.PHONY: help demo check compat kunit bench fresh clean distclean
 
 help:
-	@echo "make demo     build, boot and run the zero-copy capture demo"
+	@echo "make demo     zero-copy capture, then upstream and series side by side"
 	@echo "make check    static gates + debug kernel: KUnit, selftests, v4l2-compliance"
 	@echo "make compat   compile every in-tree user of the series' headers"
 	@echo "make kunit KUNIT_DIR=<dir with .kunitconfig>   one KUnit suite via kunit.py"
 	@echo "make bench    both flavours booted alternately: medians and series/upstream ratios"
+	@echo "make fresh    README's two commands in a new Debian 12 root (debootstrap; root)"
 	@echo "FLAVOR=upstream runs any of them on the unmodified base"
 
 demo:
-	@harness/run.sh demo
+	@harness/demo.sh
 
 check:
 	@harness/run.sh check
@@ -30,6 +31,9 @@ kunit:
 
 bench:
 	@harness/bench.sh
+
+fresh:
+	@harness/fresh.sh
 
 clean:
 	rm -rf build/$(FLAVOR)

@@ -3,6 +3,12 @@
 """Summarise a `make bench` run.
 
 usage: bench_report.py OUT_DIR
+       bench_report.py --demo OUT_DIR
+
+With --demo (`make demo`, harness/demo.sh) it prints the demo's summary
+instead: the capture of each flavour and a short side-by-side table of
+the figures that show what the series changes, draws OUT_DIR/demo.png and
+exits 1 when a capture failed or had a bad frame.  Otherwise:
 
 OUT_DIR holds one directory per guest setting, each with one run directory
 per boot, named FLAVOR-ROUND.  Every boot's results carry lines
@@ -52,6 +58,10 @@ def collect(out):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--demo":
+        sys.exit(demo(sys.argv[2]))
+    if len(sys.argv) != 2:
+        sys.exit("usage: bench_report.py [--demo] OUT_DIR")
     out = sys.argv[1]
     data, units = collect(out)
     if not data:
@@ -254,6 +264,180 @@ set xtics rotate by -40 font ',9'
 set grid y
 set key top left
 plot '{dat}' using 2:xtic(1) title 'upstream', '' using 3 title 'series'
+"""
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True,
+                       capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"bench_report: no chart ({e})", file=sys.stderr)
+
+
+CAPTURE = re.compile(r"^\s+(frames|bad frames|mean ms/frame)\s+(\S+)")
+SUITE_END = re.compile(r"^@@@ END \d+ (\S+) rc=(\d+)")
+
+
+def capture(out, flavour):
+    """What capture-demo printed in the plain boot of a flavour."""
+    got = {"rc": None}
+    for log in sorted(glob.glob(os.path.join(out, "plain", f"{flavour}-1",
+                                             "boot-*.results.log"))):
+        inside = False
+        with open(log, errors="replace") as f:
+            for line in f:
+                line = line.replace("\r", "").rstrip("\n")
+                if line.startswith("@@@ BEGIN") and line.endswith(" demo/capture"):
+                    inside = True
+                m = SUITE_END.match(line)
+                if m and m.group(1) == "demo/capture":
+                    got["rc"] = int(m.group(2))
+                    inside = False
+                m = CAPTURE.match(line)
+                if inside and m:
+                    got[m.group(1)] = m.group(2)
+                if inside and line.startswith("capture-demo: ") and "head" not in got:
+                    got["head"] = line[len("capture-demo: "):]
+    return got
+
+
+SKIPPED = re.compile(r"^# skipped: (.*): ([^:]+): ([^:]+)$")
+
+
+def skipped(out, setting, fig):
+    """Per flavour, "CALL: error" of a figure the guest skipped."""
+    why = {}
+    for f in FLAVORS:
+        for log in glob.glob(os.path.join(out, setting, f"{f}-1", "boot-*.results.log")):
+            with open(log, errors="replace") as fh:
+                for line in fh:
+                    m = SKIPPED.match(line.replace("\r", "").strip())
+                    if m and fig in [x.strip() for x in m.group(1).split(",")]:
+                        why[f] = f"{m.group(2)}: {m.group(3)}"
+    return why
+
+
+def demo(out):
+    """The summary of `make demo`; returns the exit status."""
+    data, _ = collect(out)
+
+    def m(setting, fig, flavour):
+        v = data.get(setting, {}).get(fig, {}).get(flavour)
+        return statistics.median(v) if v else None
+
+    def num(v, f="{:.1f}"):
+        return f.format(v) if v is not None else "-"
+
+    def row(what, up, se, note=""):
+        print(f"  {what:44} {up:>14} {se:>14}  {note}")
+
+    def ratio(fig, setting="plain"):
+        up, se = m(setting, fig, "upstream"), m(setting, fig, "series")
+        return f"series/upstream {se / up:.2f}x" if up and se is not None else ""
+
+    status = 0
+    caps = {f: capture(out, f) for f in FLAVORS}
+    head = caps["series"].get("head") or caps["upstream"].get("head") or "no output"
+    print("\n== make demo: Linux 6.12 (upstream) and the series, one boot of each per guest setting")
+    print(f"\nzero-copy capture: {head}; every pixel of every frame checked")
+    row("", "upstream", "series")
+    for key in ("frames", "bad frames", "mean ms/frame"):
+        row(key, caps["upstream"].get(key, "-"), caps["series"].get(key, "-"),
+            "vivid paces 5 frames/s" if key == "mean ms/frame" else "")
+    for f in FLAVORS:
+        c = caps[f]
+        if c["rc"] != 0 or c.get("bad frames") != "0" or c.get("frames") in (None, "0"):
+            print(f"FAIL capture on {f}: exit status {c['rc']}, "
+                  f"{c.get('bad frames', '?')} bad frames")
+            status = 1
+
+    shapes = (("vnull_dmabuf_pool_2", "5 dma-bufs over 2 indices (GStreamer's pool)"),
+              ("vnull_dmabuf_rotating_4", "5 dma-bufs rotating over 4 indices"),
+              ("vnull_dmabuf_paired_4", "4 dma-bufs, each at its own index"),
+              ("vnull_mmap_4", "4 MMAP buffers (no dma-buf: the control)"))
+    print("\nper QBUF+DQBUF on vnull (dma-contig, 640x480; CMA-heap dma-bufs)")
+    row("", "upstream", "series")
+    for prefix, what in shapes:
+        print(f"  {what}")
+        if not prefix.startswith("vnull_mmap"):
+            calls = {}
+            for f in FLAVORS:
+                vals = [m("plain", f"{prefix}_{op}_per_frame", f)
+                        for op in ("attach", "map", "unmap", "detach")]
+                calls[f] = ("/".join(f"{v:.2f}".rstrip("0").rstrip(".") for v in vals)
+                            if None not in vals else "-")
+            row("  attach/map/unmap/detach calls", calls["upstream"], calls["series"])
+        row("  kernel CPU, us", num(m("plain", f"{prefix}_cpu_us", "upstream"), "{:.2f}"),
+            num(m("plain", f"{prefix}_cpu_us", "series"), "{:.2f}"),
+            ratio(f"{prefix}_cpu_us"))
+        row("  the same in getppid() calls",
+            num(m("plain", f"{prefix}_syscalls", "upstream")),
+            num(m("plain", f"{prefix}_syscalls", "series")),
+            ratio(f"{prefix}_syscalls"))
+
+    print("\nCPU access to a 4 MiB system-heap dma-buf imported by vgem, swiotlb=force "
+          "(every mapping bounces, as on a non-coherent device every sync costs)")
+    row("", "upstream", "series")
+    full = {f: m("swiotlb", "sync_4M_1dev_us", f) for f in FLAVORS}
+    part = {f: m("swiotlb", "sync_partial_4M_1of16_us", f) for f in FLAVORS}
+    why = skipped(out, "swiotlb", "sync_4M_1dev_us")
+    row("DMA_BUF_IOCTL_SYNC start+end, us",
+        *(num(full[f]) if full[f] is not None else
+          ("no import" if f in why else "-") for f in FLAVORS),
+        ratio("sync_4M_1dev_us", "swiotlb"))
+    for f in FLAVORS:
+        if f in why:
+            print(f"    {f}: vgem does not import the buffer: {why[f]}")
+            for log in glob.glob(os.path.join(out, "swiotlb", f"{f}-1", "boot-*.console.log")):
+                with open(log, errors="replace") as fh:
+                    full_msg = [x for x in fh if "swiotlb buffer is full" in x]
+                if full_msg:
+                    msg = full_msg[0].split("] ", 1)[-1].strip()
+                    print(f"    {f}'s console: {msg}")
+    row("SYNC_PARTIAL of 1/16 (256 KiB), us",
+        num(part["upstream"]) if part["upstream"] is not None else "not in 6.12",
+        num(part["series"]),
+        f"{part['series'] / full['series']:.2f}x the full SYNC"
+        if part["series"] is not None and full["series"] else "")
+    draw_demo(out, data)
+    print(f"\nchart: {os.path.join(out, 'demo.png')}; one boot each: for measured "
+          "ratios with intervals run `make bench`")
+    print("demo: PASS" if status == 0 else "demo: FAIL")
+    return status
+
+
+def draw_demo(out, data):
+    """demo.png: per-frame CPU of the vnull shapes and the two syncs."""
+    rows = []
+    for setting, fig, name in (
+            ("plain", "vnull_dmabuf_pool_2_cpu_us", "pool 5 over 2"),
+            ("plain", "vnull_dmabuf_rotating_4_cpu_us", "rotating 5 over 4"),
+            ("plain", "vnull_dmabuf_paired_4_cpu_us", "paired 4"),
+            ("plain", "vnull_mmap_4_cpu_us", "MMAP 4"),
+            ("swiotlb", "sync_4M_1dev_us", "SYNC 4 MiB (/100)"),
+            ("swiotlb", "sync_partial_4M_1of16_us", "SYNC_PARTIAL 1/16 (/100)")):
+        vals = []
+        for f in FLAVORS:
+            v = data.get(setting, {}).get(fig, {}).get(f)
+            v = statistics.median(v) if v else None
+            if v is not None and setting == "swiotlb":
+                v /= 100
+            vals.append(v if v is not None else "NaN")
+        rows.append((name, *vals))
+    dat = os.path.join(out, "demo.dat")
+    with open(dat, "w") as f:
+        for name, up, se in rows:
+            f.write(f'"{name}" {up} {se}\n')
+    script = f"""
+set terminal png size 900,600
+set output '{os.path.join(out, "demo.png")}'
+set title 'make demo: kernel CPU per QBUF+DQBUF on vnull, and per sync (us)'
+set ylabel 'us'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.7
+set xtics rotate by -30 font ',9'
+set grid y
+set key top left
+plot '{dat}' using 2:xtic(1) title 'upstream 6.12', '' using 3 title 'series'
 """
     try:
         subprocess.run(["gnuplot"], input=script, text=True, check=True,

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # initramfs.sh CFG MODE: build the guest initramfs for the flavour's kernel of
-# configuration CFG.  MODE is what /init runs: "check" (selftests, demo,
-# v4l2-compliance) or "demo".  Prints the path of the cpio archive.
+# configuration CFG.  MODE is what /init runs (guest/init.sh): "check",
+# "demo" or "bench".  Prints the path of the cpio archive.
 . "$(dirname "$0")/lib.sh"
 
 cfg=${1:?usage: initramfs.sh CFG MODE} mode=${2:?usage: initramfs.sh CFG MODE}

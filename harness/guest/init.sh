@@ -8,7 +8,7 @@
 # then runs the suites from index harness.start= (kernel command line) on,
 # each framed by "@@@ BEGIN <index> <name>" and "@@@ END <index> <name> rc=<n>".
 # The host (harness/guest_run.py) reboots at the next index when a suite
-# kills the kernel or hangs.  MODE (check|demo) comes from /etc/guest.conf.
+# kills the kernel or hangs.  MODE (check|demo|bench) comes from /etc/guest.conf.
 
 /bin/busybox --install -s /bin
 export PATH=/bin:/usr/bin LD_LIBRARY_PATH=/lib
@@ -142,7 +142,11 @@ kmemleak_run() {
 : >/tmp/plan
 case "$MODE" in
 demo)
-	plan demo 300 "capture-demo -n 120"
+	# make demo (harness/demo.sh) picks the parts of each boot with
+	# harness.only=
+	plan demo/capture 300 "capture-demo -n 60"
+	plan demo/vb2 600 "bench-vb2 -q"
+	plan demo/sync 300 "bench-heaps -r 5 -s 10"
 	;;
 bench)
 	# harness.quick=1 (BENCH_QUICK=1): a few repetitions, for comparisons
