@@ -29,7 +29,9 @@ umount_all() {
 trap umount_all EXIT
 
 umount_all
-rm -rf "$BUILD/fresh"
+# never remove a root that still has the host's /dev mounted in it
+! grep -q " $root/" /proc/mounts || die "still mounted under $root: $(grep " $root/" /proc/mounts)"
+rm -rf --one-file-system "$BUILD/fresh"
 mkdir -p "$root"
 start=$(date +%s)
 log "fresh: debootstrap bookworm (minbase) into $root"
