@@ -82,6 +82,8 @@ struct dbk_exp {
 	struct sg_table *last_unmap;
 	void *vaddr;
 	void *vunmap_vaddr;
+	struct dma_fence *pending;	/* begin_cpu_access notes whether */
+	bool begun_while_pending;	/* this was unsignalled */
 
 	spinlock_t lock;		/* protects the three below */
 	struct list_head tables;
@@ -218,6 +220,8 @@ static int dbk_begin_cpu_op(struct dma_buf *dmabuf,
 
 	dbk_note(exp, DBK_BEGIN_CPU, dmabuf->resv);
 	exp->dir[DBK_BEGIN_CPU] = dir;
+	if (exp->pending && !dma_fence_is_signaled(exp->pending))
+		exp->begun_while_pending = true;
 	return exp->fail[DBK_BEGIN_CPU];
 }
 
@@ -1274,7 +1278,10 @@ static struct dbk_fence *dbk_fence_add(struct kunit *test,
 /*
  * A fence of @usage signals after a delay: short when the core must wait
  * for it, long when it must not.  Whether it has signalled when
- * dma_buf_begin_cpu_access() returns tells whether the core waited.
+ * dma_buf_begin_cpu_access() returns tells whether the core waited.  When
+ * it must wait, the exporter's begin_cpu_access must come after the wait:
+ * it makes the device's writes visible to the CPU (a cache invalidate, a
+ * bounce copy), which done before the write ended leaves stale data.
  */
 static void dbk_cpu_wait_case(struct kunit *test, enum dma_resv_usage usage,
 			      enum dma_data_direction dir, bool must_wait)
@@ -1283,10 +1290,15 @@ static void dbk_cpu_wait_case(struct kunit *test, enum dma_resv_usage usage,
 	struct dbk_fence *f = dbk_fence_add(test, exp->dmabuf, usage);
 	unsigned long delay = must_wait ? msecs_to_jiffies(20) : 5 * HZ;
 
+	if (must_wait)
+		exp->pending = &f->base;
 	schedule_delayed_work(&f->work, delay);
 	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(exp->dmabuf, dir), 0);
 	KUNIT_EXPECT_EQ(test, dbk_calls(exp, DBK_BEGIN_CPU), 1);
 	KUNIT_EXPECT_EQ(test, dma_fence_is_signaled(&f->base), must_wait);
+	KUNIT_EXPECT_FALSE_MSG(test, exp->begun_while_pending,
+			       "begin_cpu_access ran before the fence signalled");
+	exp->pending = NULL;
 	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(exp->dmabuf, dir), 0);
 	kunit_release_action(test, dbk_fence_cleanup, f);
 	dbk_put(test, exp);

@@ -1277,20 +1277,23 @@ static int dma_buf_cpu_begin(struct dma_buf *buf,
 
 	might_lock(&buf->resv->lock.base);
 
+	/*
+	 * Wait first: what the exporter does next (invalidate the CPU caches,
+	 * copy a bounce buffer back) must see the device's finished writes,
+	 * or it makes stale data visible.  An exporter that queues work of
+	 * its own on the buffer here (a migration) waits for that itself.
+	 */
+	ret = dma_buf_wait_idle_for_cpu(buf, dir);
+	if (ret)
+		return ret;
+
 	trace_dma_buf_begin_cpu_access(buf, dir, offset, len);
 	if (ops->begin_cpu_access_partial &&
 	    (partial || !ops->begin_cpu_access))
 		ret = ops->begin_cpu_access_partial(buf, dir, offset, len);
 	else if (ops->begin_cpu_access)
 		ret = ops->begin_cpu_access(buf, dir);
-	if (ret)
-		return ret;
-
-	/*
-	 * Waited for after the exporter ran: making the buffer CPU-accessible
-	 * may itself have queued work (a migration) on the buffer.
-	 */
-	return dma_buf_wait_idle_for_cpu(buf, dir);
+	return ret;
 }
 
 static int dma_buf_cpu_end(struct dma_buf *buf,
@@ -1315,8 +1318,10 @@ static int dma_buf_cpu_end(struct dma_buf *buf,
  * @dir: DMA_FROM_DEVICE to read, DMA_TO_DEVICE to write,
  *	DMA_BIDIRECTIONAL for both.
  *
- * Lets the exporter make device writes visible to the CPU, then waits
- * (interruptibly) until no device access conflicting with @dir is pending.
+ * Waits (interruptibly) until no device access conflicting with @dir is
+ * pending, then lets the exporter make the device's writes visible to the
+ * CPU; in that order, so that cache maintenance never runs ahead of a
+ * device write still in flight.
  * Kernel users call this around CPU access through dma_buf_vmap(); for
  * userspace mmap it is %DMA_BUF_IOCTL_SYNC.  Balance with
  * dma_buf_end_cpu_access().  Must not be called with the reservation lock

@@ -68,10 +68,11 @@ struct dma_buf_attachment;
  *	@dir before the CPU reads or writes it through any mapping (userspace
  *	mmap via %DMA_BUF_IOCTL_SYNC, or the kernel after dma_buf_vmap()).
  *	Every attached device that wrote to the buffer must have its writes
- *	visible afterwards.  Called without the reservation lock; the core
- *	then waits for the buffer's fences (including any the exporter added
- *	to make the buffer accessible).  May sleep and may fail, for example
- *	with -ERESTARTSYS.
+ *	visible afterwards.  Called without the reservation lock, after the
+ *	core waited for the fences that conflict with @dir, so device writes
+ *	have landed; an exporter that adds work of its own on the buffer
+ *	here waits for it itself.  May sleep and may fail, for example with
+ *	-ERESTARTSYS.
  * @end_cpu_access: optional.  The counterpart of @begin_cpu_access: the CPU
  *	is done and its writes must become visible to every attached device.
  * @mmap: optional.  Maps the buffer into a userspace vma.  The core has
