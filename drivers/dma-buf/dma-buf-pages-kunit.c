@@ -143,16 +143,33 @@ static void dbpt_free_rejects(struct list_head *rejects)
 	}
 }
 
+/* Where the blocks of a test buffer lie (dbpt_buf_create()). */
+enum dbpt_where {
+	DBPT_ANYWHERE,
+	DBPT_HIGH,		/* all above 4 GiB */
+	DBPT_LOW_FIRST,		/* the first block below 4 GiB, the rest above */
+};
+
 /*
  * A block of 1 << @order pages; with @high, one lying above 4 GiB.  Blocks
- * below are kept on @rejects so that the allocator moves on.
+ * below are kept on @rejects so that the allocator moves on.  With @low,
+ * one below 4 GiB.
  */
 static struct page *dbpt_alloc_block(struct list_head *rejects,
-				     unsigned int order, bool high)
+				     unsigned int order, bool high, bool low)
 {
 	unsigned long tries, max_tries;
 	struct page *page;
 
+	if (low) {
+		page = alloc_pages(GFP_KERNEL | GFP_DMA32 | __GFP_NOWARN, order);
+		if (page && page_to_phys(page) + (PAGE_SIZE << order) > SZ_4G) {
+			/* no ZONE_DMA32 here: let the caller skip */
+			__free_pages(page, order);
+			page = NULL;
+		}
+		return page;
+	}
 	max_tries = max(DBPT_HIGH_REJECTS >> (PAGE_SHIFT + order), 16UL);
 	for (tries = 0; tries < max_tries; tries++) {
 		page = alloc_pages(GFP_KERNEL | __GFP_NOWARN, order);
@@ -167,12 +184,14 @@ static struct page *dbpt_alloc_block(struct list_head *rejects,
 }
 
 /*
- * Allocates and exports a buffer laid out as @layout; with @high all its
- * pages lie above 4 GiB (the test is skipped when there are not enough).
+ * Allocates and exports a buffer laid out as @layout, its blocks placed as
+ * @where says (DBPT_*; a test needing memory above 4 GiB is skipped when
+ * there is not enough).
  */
 static struct dbpt_buf *dbpt_buf_create(struct kunit *test, const int *layout,
-					unsigned int n, bool high)
+					unsigned int n, enum dbpt_where where)
 {
+	bool high = where != DBPT_ANYWHERE;
 	DEFINE_DMA_BUF_EXPORT_INFO(info);
 	struct dma_buf *dmabuf;
 	struct dbpt_buf *buf;
@@ -205,7 +224,9 @@ static struct dbpt_buf *dbpt_buf_create(struct kunit *test, const int *layout,
 		unsigned int order = single ? 1 : layout[i];
 		struct page *page;
 
-		page = dbpt_alloc_block(&rejects, order, high);
+		page = dbpt_alloc_block(&rejects, order,
+					high && (i || where == DBPT_HIGH),
+					where == DBPT_LOW_FIRST && !i);
 		if (!page) {
 			short_of_memory = true;
 			break;
@@ -223,7 +244,7 @@ static struct dbpt_buf *dbpt_buf_create(struct kunit *test, const int *layout,
 	}
 	dbpt_free_rejects(&rejects);
 	if (short_of_memory && high)
-		kunit_skip(test, "not enough free memory above 4 GiB");
+		kunit_skip(test, "not enough free memory above or below 4 GiB");
 	if (short_of_memory)
 		KUNIT_FAIL_AND_ABORT(test, "cannot allocate the buffer's pages");
 
@@ -296,10 +317,10 @@ static struct device *dbpt_bounce_device(struct kunit *test, const char *name,
 	return dev;
 }
 
-/* Whether a bounce device needs the pages above 4 GiB to bounce. */
-static bool dbpt_need_high(struct device *dev)
+/* Where a bounce device needs the pages, for them to bounce. */
+static enum dbpt_where dbpt_need_high(struct device *dev)
 {
-	return !is_swiotlb_force_bounce(dev);
+	return is_swiotlb_force_bounce(dev) ? DBPT_ANYWHERE : DBPT_HIGH;
 }
 
 static void dbpt_detach_action(void *data)
@@ -560,18 +581,23 @@ static const char * const dbpt_names[DBPT_MAX_DEVS] = {
 
 /*
  * The segments a table of @buf's pages must have for a device taking at
- * most @max_seg bytes per segment: runs of physically contiguous pages,
- * each as long as the limit (rounded down to whole pages) allows.
+ * most @max_seg bytes per segment that must not cross a multiple of
+ * @mask + 1: runs of physically contiguous pages, each as long as the
+ * limits (rounded down to whole pages) allow.
  */
 static unsigned int dbpt_model(struct dbpt_buf *buf, unsigned int max_seg,
-			       size_t *len, pgoff_t *first)
+			       unsigned long mask, size_t *len, pgoff_t *first)
 {
 	size_t cap = max_t(size_t, max_seg & PAGE_MASK, PAGE_SIZE);
 	unsigned int n = 0;
 	pgoff_t i;
 
 	for (i = 0; i < buf->nr_pages; i++) {
+		phys_addr_t start = n ? page_to_phys(buf->pages[first[n - 1]]) : 0;
+		phys_addr_t last = page_to_phys(buf->pages[i]) + PAGE_SIZE - 1;
+
 		if (n && len[n - 1] + PAGE_SIZE <= cap &&
+		    (start | mask) >= last &&
 		    page_to_pfn(buf->pages[i]) ==
 		    page_to_pfn(buf->pages[i - 1]) + 1) {
 			len[n - 1] += PAGE_SIZE;
@@ -592,6 +618,7 @@ static void dbpt_check_table(struct kunit *test, struct dbpt_buf *buf,
 			     bool direct)
 {
 	unsigned int max_seg = dma_get_max_seg_size(dev);
+	unsigned long mask = dma_get_seg_boundary(dev);
 	struct scatterlist *sg;
 	size_t total, *len;
 	unsigned int i, n;
@@ -601,13 +628,17 @@ static void dbpt_check_table(struct kunit *test, struct dbpt_buf *buf,
 	KUNIT_ASSERT_NOT_NULL(test, len);
 	first = kunit_kcalloc(test, buf->nr_pages, sizeof(*first), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, first);
-	n = dbpt_model(buf, max_seg, len, first);
+	n = dbpt_model(buf, max_seg, mask, len, first);
 
 	KUNIT_EXPECT_EQ(test, sgt->nents, n);
 	total = 0;
 	for_each_sgtable_dma_sg(sgt, sg, i) {
 		KUNIT_EXPECT_LE_MSG(test, sg_dma_len(sg), max_seg,
 				    "DMA segment %u of %s", i, dev_name(dev));
+		KUNIT_EXPECT_GE_MSG(test, sg_dma_address(sg) | mask,
+				    sg_dma_address(sg) + sg_dma_len(sg) - 1,
+				    "DMA segment %u of %s crosses the boundary",
+				    i, dev_name(dev));
 		total += sg_dma_len(sg);
 		if (i >= n)
 			continue;
@@ -668,7 +699,7 @@ static void dma_buf_pages_test_segments(struct kunit *test)
 			   dma_max_mapping_size(dev));
 
 	buf = dbpt_buf_create(test, dbpt_layout, ARRAY_SIZE(dbpt_layout),
-			      false);
+			      DBPT_ANYWHERE);
 	attach = dbpt_attach(test, buf, dev);
 	a = dbpt_priv(attach);
 	m = dbpt_map(test, attach, DMA_BIDIRECTIONAL);
@@ -706,7 +737,7 @@ static void dma_buf_pages_test_segments_per_device(struct kunit *test)
 	bool direct = !is_swiotlb_force_bounce(dev64);
 
 	buf = dbpt_buf_create(test, dbpt_layout, ARRAY_SIZE(dbpt_layout),
-			      false);
+			      DBPT_ANYWHERE);
 	at64 = dbpt_attach(test, buf, dev64);
 	at4 = dbpt_attach(test, buf, dev4);
 	/* One device-writable mapping at a time: see the top comment. */
@@ -737,7 +768,7 @@ static void dma_buf_pages_test_map_busy(struct kunit *test)
 	struct dbpt_buf *buf;
 
 	buf = dbpt_buf_create(test, dbpt_layout, ARRAY_SIZE(dbpt_layout),
-			      false);
+			      DBPT_ANYWHERE);
 	attach = dbpt_attach(test, buf, dev);
 	a = dbpt_priv(attach);
 	KUNIT_EXPECT_FALSE(test, a->mapped);
@@ -807,6 +838,48 @@ static void dma_buf_pages_test_map_bounce_long_run(struct kunit *test)
 	dbpt_put(test, buf);
 }
 
+/*
+ * A device whose segments must not cross a 64 KiB boundary, though they
+ * may be 1 MiB long: the 512 KiB run (512 KiB aligned, as a buddy block
+ * is) becomes eight segments of 64 KiB, as on a PCI device, whose
+ * boundary is 4 GiB, with a run across 4 GiB.
+ */
+static void dma_buf_pages_test_segment_boundary(struct kunit *test)
+{
+	struct device *dev = dbpt_device(test, "dev0", 64, SZ_1M);
+	struct dma_buf_attachment *attach;
+	struct dbpt_mapping *m;
+	struct scatterlist *sg;
+	struct dbpt_buf *buf;
+	unsigned int i;
+
+	dma_set_seg_boundary(dev, SZ_64K - 1);
+	if (dma_max_mapping_size(dev) < SZ_1M)
+		kunit_skip(test, "the device maps at most %zu bytes at once",
+			   dma_max_mapping_size(dev));
+	buf = dbpt_buf_create(test, dbpt_layout_long,
+			      ARRAY_SIZE(dbpt_layout_long), DBPT_ANYWHERE);
+	attach = dbpt_attach(test, buf, dev);
+	m = dbpt_map(test, attach, DMA_TO_DEVICE);
+	dbpt_check_table(test, buf, dev, m->sgt,
+			 !is_swiotlb_force_bounce(dev));
+	/*
+	 * The pages of the exporter's own table: DMABUF_DEBUG leaves only
+	 * the DMA side of the importer's copy readable.
+	 */
+	for_each_sgtable_sg(&dbpt_priv(attach)->sgt, sg, i) {
+		KUNIT_EXPECT_GE_MSG(test, sg_phys(sg) | (SZ_64K - 1),
+				    sg_phys(sg) + sg->length - 1,
+				    "entry %u crosses the boundary", i);
+		if (i < 8)
+			KUNIT_EXPECT_EQ_MSG(test, sg->length, SZ_64K,
+					    "entry %u", i);
+	}
+	dbpt_unmap(test, m);
+	dbpt_detach(test, attach);
+	dbpt_put(test, buf);
+}
+
 /* dma_buf_pages_sync */
 
 struct dbpt_set {
@@ -842,7 +915,7 @@ static void dma_buf_pages_test_sync_no_attachments(struct kunit *test)
 	u8 *want;
 
 	buf = dbpt_buf_create(test, dbpt_layout, ARRAY_SIZE(dbpt_layout),
-			      false);
+			      DBPT_ANYWHERE);
 	dmabuf = buf->dmabuf;
 	want = dbpt_shadow(test, buf, DBPT_CPU);
 	dbpt_cpu_fill(buf, 0, dbpt_size(buf), DBPT_CPU);
@@ -962,7 +1035,7 @@ static void dma_buf_pages_test_sync_direct(struct kunit *test)
 		kunit_skip(test, "swiotlb bounces every mapping");
 
 	buf = dbpt_buf_create(test, dbpt_layout, ARRAY_SIZE(dbpt_layout),
-			      false);
+			      DBPT_ANYWHERE);
 	for (i = 0; i < set->nr; i++) {
 		attach[i] = dbpt_attach(test, buf, dev[i]);
 		m[i] = dbpt_map(test, attach[i], set->dir[i]);
@@ -1430,7 +1503,7 @@ static void dma_buf_pages_test_vmap(struct kunit *test)
 	int ret;
 
 	buf = dbpt_buf_create(test, dbpt_layout, ARRAY_SIZE(dbpt_layout),
-			      false);
+			      DBPT_ANYWHERE);
 	size = dbpt_size(buf);
 	want = dbpt_shadow(test, buf, 0);
 	/* Different content in every page, so that order matters. */
@@ -1479,6 +1552,7 @@ static struct kunit_case dma_buf_pages_map_cases[] = {
 	KUNIT_CASE(dma_buf_pages_test_segments_per_device),
 	KUNIT_CASE(dma_buf_pages_test_map_busy),
 	KUNIT_CASE(dma_buf_pages_test_map_bounce_long_run),
+	KUNIT_CASE(dma_buf_pages_test_segment_boundary),
 	{}
 };
 

@@ -92,24 +92,81 @@ void dma_buf_pages_fini(struct dma_buf_pages *bp)
 }
 EXPORT_SYMBOL_NS_GPL(dma_buf_pages_fini, DMA_BUF);
 
+/*
+ * Whether @page can extend the entry that starts at physical address
+ * @start and is @len bytes long: it follows the entry's last page, the
+ * entry stays within @max_seg bytes, and no multiple of the boundary
+ * (@mask + 1) falls inside it.
+ */
+static bool dbp_extends(struct page *page, phys_addr_t start, size_t len,
+			size_t max_seg, unsigned long mask)
+{
+	phys_addr_t last = page_to_phys(page) + PAGE_SIZE - 1;
+
+	return page_to_phys(page) == start + len &&
+	       len + PAGE_SIZE <= max_seg &&
+	       (start & ~(phys_addr_t)mask) == (last & ~(phys_addr_t)mask);
+}
+
+/*
+ * Fill @sgt (NULL: only count) with the pages of @bp, merging physically
+ * adjacent ones as dbp_extends() allows.  Returns the number of entries.
+ */
+static unsigned int dbp_fill(struct dma_buf_pages *bp, struct sg_table *sgt,
+			     size_t max_seg, unsigned long mask)
+{
+	struct scatterlist *sg = sgt ? sgt->sgl : NULL;
+	struct page *first = bp->pages[0];
+	unsigned int n = 1;
+	size_t len = PAGE_SIZE;
+	pgoff_t i;
+
+	for (i = 1; i < bp->nr_pages; i++) {
+		struct page *page = bp->pages[i];
+
+		if (dbp_extends(page, page_to_phys(first), len, max_seg, mask)) {
+			len += PAGE_SIZE;
+			continue;
+		}
+		if (sg) {
+			sg_set_page(sg, first, len, 0);
+			sg = sg_next(sg);
+		}
+		first = page;
+		len = PAGE_SIZE;
+		n++;
+	}
+	if (sg)
+		sg_set_page(sg, first, len, 0);
+	return n;
+}
+
 /**
  * dma_buf_pages_attach - build a device's scatterlist of the pages
  * @dmabuf: the buffer.
  * @attach: the new attachment.
  *
  * Physically contiguous pages are merged into segments no longer than the
- * device's maximum segment size or its maximum mapping size.
+ * device's maximum segment size or its maximum mapping size, and that do
+ * not cross its segment boundary (dma_get_seg_boundary(), 4 GiB for PCI
+ * devices).  The boundary is checked on physical addresses, which are the
+ * bus addresses where a segment is mapped directly (a DMA offset that is
+ * not a multiple of the boundary is not taken into account); an IOMMU
+ * places its own addresses within the boundary.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -EINVAL for a buffer without pages, or -ENOMEM.
  */
 int dma_buf_pages_attach(struct dma_buf *dmabuf,
 			 struct dma_buf_attachment *attach)
 {
 	struct dma_buf_pages *bp = dbp_of(dmabuf);
 	struct dma_buf_pages_attachment *a;
-	unsigned int seg;
+	unsigned long mask;
+	size_t seg;
 	int ret;
 
+	if (WARN_ON(!bp->nr_pages))
+		return -EINVAL;
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
@@ -120,15 +177,15 @@ int dma_buf_pages_attach(struct dma_buf *dmabuf,
 	 */
 	seg = min_t(size_t, dma_get_max_seg_size(attach->dev),
 		    dma_max_mapping_size(attach->dev));
-	seg = max_t(unsigned int, seg & PAGE_MASK, PAGE_SIZE);
-	ret = sg_alloc_table_from_pages_segment(&a->sgt, bp->pages,
-						bp->nr_pages, 0,
-						(size_t)bp->nr_pages << PAGE_SHIFT,
-						seg, GFP_KERNEL);
+	seg = max_t(size_t, seg & PAGE_MASK, PAGE_SIZE);
+	mask = dma_get_seg_boundary(attach->dev);
+	ret = sg_alloc_table(&a->sgt, dbp_fill(bp, NULL, seg, mask),
+			     GFP_KERNEL);
 	if (ret) {
 		kfree(a);
 		return ret;
 	}
+	dbp_fill(bp, &a->sgt, seg, mask);
 
 	a->dev = attach->dev;
 	a->dir = DMA_NONE;
