@@ -30,6 +30,7 @@
 #include <linux/dma-buf-pages.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-direct.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/fcntl.h>
 #include <linux/file.h>
@@ -1547,6 +1548,467 @@ static void dma_buf_pages_test_vmap(struct kunit *test)
 	dbpt_put(test, buf);
 }
 
+/*
+ * dma_buf_pages on a device behind an IOMMU
+ *
+ * The device gets DMA ops of the test's own (set_dma_ops(), which exists
+ * where the architecture has per-device DMA ops: ARCH_HAS_DMA_OPS, on x86
+ * with GART_IOMMU or XEN).  They behave as dma-iommu does for a
+ * non-coherent device:
+ *  - map_sg places the entries at consecutive bus addresses and merges
+ *    them into as few DMA segments as the device's segment size and
+ *    boundary allow, physically adjacent or not;
+ *  - sync_single_* translates only the address it is given and takes the
+ *    range from there as physically linear, as iommu_dma_sync_single_*()
+ *    does before its cache maintenance of that physical range;
+ *  - sync_sg_* covers each entry at its own physical address.
+ * Each sync is recorded as the physical range it would maintain, so a test
+ * can check that every byte of a range was synced exactly once and nothing
+ * else was.
+ */
+
+#ifdef CONFIG_ARCH_HAS_DMA_OPS
+
+#define DBPT_IOVA_BASE	0x40000000ULL
+#define DBPT_MAX_CHUNKS	256
+#define DBPT_MAX_SYNCS	512
+
+struct dbpt_chunk {
+	dma_addr_t iova;
+	phys_addr_t phys;
+	size_t len;
+};
+
+struct dbpt_sync {
+	phys_addr_t phys;
+	size_t len;
+	bool for_cpu;
+	bool unknown;		/* an address no mapping has */
+};
+
+/* The state of the one fake IOMMU device a test has. */
+struct dbpt_iommu {
+	struct device *dev;
+	dma_addr_t next;
+	struct dbpt_chunk chunk[DBPT_MAX_CHUNKS];
+	unsigned int nr_chunks;
+	struct dbpt_sync sync[DBPT_MAX_SYNCS];
+	unsigned int nr_syncs;
+	bool overflow;
+};
+
+static struct dbpt_iommu *dbpt_iommu;
+
+static void dbpt_iommu_note(phys_addr_t phys, size_t len, bool for_cpu,
+			    bool unknown)
+{
+	struct dbpt_iommu *im = dbpt_iommu;
+
+	if (im->nr_syncs == DBPT_MAX_SYNCS) {
+		im->overflow = true;
+		return;
+	}
+	im->sync[im->nr_syncs++] = (struct dbpt_sync){
+		.phys = phys, .len = len, .for_cpu = for_cpu,
+		.unknown = unknown,
+	};
+}
+
+static dma_addr_t dbpt_iommu_place(phys_addr_t phys, size_t len)
+{
+	struct dbpt_iommu *im = dbpt_iommu;
+	dma_addr_t iova = im->next + offset_in_page(phys);
+
+	if (im->nr_chunks == DBPT_MAX_CHUNKS) {
+		im->overflow = true;
+		return DMA_MAPPING_ERROR;
+	}
+	im->chunk[im->nr_chunks++] = (struct dbpt_chunk){
+		.iova = iova, .phys = phys, .len = len,
+	};
+	im->next += PAGE_ALIGN(offset_in_page(phys) + len);
+	return iova;
+}
+
+static void dbpt_iommu_sync_single(dma_addr_t addr, size_t len,
+				   bool for_cpu)
+{
+	struct dbpt_iommu *im = dbpt_iommu;
+	unsigned int i;
+
+	for (i = 0; i < im->nr_chunks; i++) {
+		struct dbpt_chunk *c = &im->chunk[i];
+
+		if (addr >= c->iova && addr < c->iova + c->len) {
+			dbpt_iommu_note(c->phys + (addr - c->iova), len,
+					for_cpu, false);
+			return;
+		}
+	}
+	dbpt_iommu_note(0, len, for_cpu, true);
+}
+
+static void dbpt_iommu_sync_sg(struct scatterlist *sgl, int nents,
+			       bool for_cpu)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		dbpt_iommu_note(sg_phys(sg), sg->length, for_cpu, false);
+}
+
+static int dbpt_iommu_map_sg(struct device *dev, struct scatterlist *sgl,
+			     int nents, enum dma_data_direction dir,
+			     unsigned long attrs)
+{
+	unsigned long mask = dma_get_seg_boundary(dev);
+	size_t max = dma_get_max_seg_size(dev), cur_len = 0;
+	struct scatterlist *sg, *cur = sgl;
+	dma_addr_t start = 0;
+	int i, count = 0;
+
+	/* each mapping starts 1 MiB aligned, as an IOVA allocation may */
+	dbpt_iommu->next = ALIGN(dbpt_iommu->next, SZ_1M);
+	for_each_sg(sgl, sg, nents, i) {
+		dma_addr_t iova = dbpt_iommu_place(sg_phys(sg), sg->length);
+
+		if (iova == DMA_MAPPING_ERROR)
+			return -ENOMEM;
+		if (count && !sg->offset && PAGE_ALIGNED(start + cur_len) &&
+		    cur_len + sg->length <= max &&
+		    (start | mask) >= iova + sg->length - 1) {
+			cur_len += sg->length;
+		} else {
+			if (count)
+				cur = sg_next(cur);
+			count++;
+			start = iova;
+			cur_len = sg->length;
+			sg_dma_address(cur) = iova;
+		}
+		sg_dma_len(cur) = cur_len;
+	}
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		dbpt_iommu_sync_sg(sgl, nents, false);
+	return count;
+}
+
+static void dbpt_iommu_unmap_sg(struct device *dev, struct scatterlist *sgl,
+				int nents, enum dma_data_direction dir,
+				unsigned long attrs)
+{
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && dir != DMA_TO_DEVICE)
+		dbpt_iommu_sync_sg(sgl, nents, true);
+}
+
+static dma_addr_t dbpt_iommu_map_page(struct device *dev, struct page *page,
+				      unsigned long offset, size_t size,
+				      enum dma_data_direction dir,
+				      unsigned long attrs)
+{
+	dma_addr_t iova = dbpt_iommu_place(page_to_phys(page) + offset, size);
+
+	if (iova != DMA_MAPPING_ERROR && !(attrs & DMA_ATTR_SKIP_CPU_SYNC))
+		dbpt_iommu_note(page_to_phys(page) + offset, size, false, false);
+	return iova;
+}
+
+static void dbpt_iommu_unmap_page(struct device *dev, dma_addr_t addr,
+				  size_t size, enum dma_data_direction dir,
+				  unsigned long attrs)
+{
+	if (!(attrs & DMA_ATTR_SKIP_CPU_SYNC) && dir != DMA_TO_DEVICE)
+		dbpt_iommu_sync_single(addr, size, true);
+}
+
+static void dbpt_iommu_sync_single_for_cpu(struct device *dev,
+					   dma_addr_t addr, size_t size,
+					   enum dma_data_direction dir)
+{
+	dbpt_iommu_sync_single(addr, size, true);
+}
+
+static void dbpt_iommu_sync_single_for_device(struct device *dev,
+					      dma_addr_t addr, size_t size,
+					      enum dma_data_direction dir)
+{
+	dbpt_iommu_sync_single(addr, size, false);
+}
+
+static void dbpt_iommu_sync_sg_for_cpu(struct device *dev,
+				       struct scatterlist *sgl, int nents,
+				       enum dma_data_direction dir)
+{
+	dbpt_iommu_sync_sg(sgl, nents, true);
+}
+
+static void dbpt_iommu_sync_sg_for_device(struct device *dev,
+					  struct scatterlist *sgl, int nents,
+					  enum dma_data_direction dir)
+{
+	dbpt_iommu_sync_sg(sgl, nents, false);
+}
+
+static const struct dma_map_ops dbpt_iommu_ops = {
+	.map_page = dbpt_iommu_map_page,
+	.unmap_page = dbpt_iommu_unmap_page,
+	.map_sg = dbpt_iommu_map_sg,
+	.unmap_sg = dbpt_iommu_unmap_sg,
+	.sync_single_for_cpu = dbpt_iommu_sync_single_for_cpu,
+	.sync_single_for_device = dbpt_iommu_sync_single_for_device,
+	.sync_sg_for_cpu = dbpt_iommu_sync_sg_for_cpu,
+	.sync_sg_for_device = dbpt_iommu_sync_sg_for_device,
+};
+
+static void dbpt_iommu_gone(void *data)
+{
+	dbpt_iommu = NULL;
+}
+
+/* The fake IOMMU device, taking segments of up to 4 GiB - 1. */
+static struct device *dbpt_iommu_device(struct kunit *test)
+{
+	struct device_dma_parameters *parms;
+	struct device *dev;
+
+	dbpt_iommu = kunit_kzalloc(test, sizeof(*dbpt_iommu), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dbpt_iommu);
+	dbpt_iommu->next = DBPT_IOVA_BASE;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, dbpt_iommu_gone,
+							NULL), 0);
+	parms = kunit_kzalloc(test, sizeof(*parms), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, parms);
+	dev = kunit_device_register(test, "iommu0");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	dev->dma_parms = parms;
+	dma_set_max_seg_size(dev, UINT_MAX);
+	/* before the mask, which decides whether syncs can be skipped */
+	set_dma_ops(dev, &dbpt_iommu_ops);
+	dev->dma_mask = &dev->coherent_dma_mask;
+	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64)),
+			0);
+	dbpt_iommu->dev = dev;
+	return dev;
+}
+
+static void dbpt_iommu_reset(void)
+{
+	dbpt_iommu->nr_syncs = 0;
+}
+
+/*
+ * Expects the syncs recorded since the last reset to be in direction
+ * @for_cpu only and to have covered every byte of [@off, @off + @len) of
+ * @buf exactly once and nothing else.
+ */
+static void dbpt_iommu_expect(struct kunit *test, const char *step,
+			      struct dbpt_buf *buf, size_t off, size_t len,
+			      bool for_cpu)
+{
+	struct dbpt_iommu *im = dbpt_iommu;
+	size_t size = dbpt_size(buf), outside = 0, x, bad = 0;
+	ssize_t first_bad = -1;
+	unsigned int i, other = 0;
+	u8 *count;
+
+	KUNIT_ASSERT_FALSE(test, im->overflow);
+	count = kvzalloc(size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, count);
+	for (i = 0; i < im->nr_syncs; i++) {
+		const struct dbpt_sync *r = &im->sync[i];
+		phys_addr_t p = r->phys, end = r->phys + r->len;
+
+		if (r->for_cpu != for_cpu) {
+			other++;
+			continue;
+		}
+		if (r->unknown) {
+			outside += r->len;
+			continue;
+		}
+		while (p < end) {
+			phys_addr_t base = p & PAGE_MASK;
+			size_t n = min_t(phys_addr_t, end, base + PAGE_SIZE) - p;
+			pgoff_t pg;
+
+			for (pg = 0; pg < buf->nr_pages; pg++)
+				if (page_to_phys(buf->pages[pg]) == base)
+					break;
+			if (pg == buf->nr_pages) {
+				outside += n;
+			} else {
+				size_t at = (pg << PAGE_SHIFT) + (p - base);
+
+				for (x = at; x < at + n; x++)
+					count[x]++;
+			}
+			p += n;
+		}
+	}
+	for (x = 0; x < size; x++) {
+		u8 want = x >= off && x < off + len;
+
+		if (count[x] != want) {
+			if (first_bad < 0)
+				first_bad = x;
+			bad++;
+		}
+	}
+	KUNIT_EXPECT_EQ_MSG(test, first_bad, (ssize_t)-1,
+			    "%s: first wrong byte (synced %u times), %zu wrong in all (range [%zu, %zu))",
+			    step, first_bad >= 0 ? count[first_bad] : 0, bad,
+			    off, off + len);
+	KUNIT_EXPECT_EQ_MSG(test, outside, (size_t)0,
+			    "%s: bytes synced outside the buffer", step);
+	KUNIT_EXPECT_EQ_MSG(test, other, 0U,
+			    "%s: syncs in the other direction", step);
+	kvfree(count);
+}
+
+/* The ranges of dbpt_ranges[] and the whole buffer. */
+static const struct dbpt_range dbpt_iommu_ranges[] = {
+	{ 0, SIZE_MAX },
+	{ SZ_64K - 100, 300 },
+	{ 70 * PAGE_SIZE + 17, 2 * PAGE_SIZE + 100 },
+	{ SZ_256K - 1, 2 },
+	{ SZ_256K + 10, 5 * PAGE_SIZE },
+	{ 0, 1 },
+	{ 1, 0 },
+};
+
+static void dbpt_iommu_range(struct dbpt_buf *buf, const struct dbpt_range *r,
+			     size_t *off, size_t *len)
+{
+	if (r->len == SIZE_MAX) {
+		*off = 0;
+		*len = dbpt_size(buf);
+	} else {
+		dbpt_range(buf, r, off, len);
+	}
+}
+
+/* Bidirectional begin (or end) CPU access: whole or partial as @len is. */
+static int dbpt_cpu_call(struct dbpt_buf *buf, bool begin, size_t off,
+			 size_t len)
+{
+	struct dma_buf *dmabuf = buf->dmabuf;
+	enum dma_data_direction dir = DMA_BIDIRECTIONAL;
+
+	if (len == dbpt_size(buf))
+		return begin ? dma_buf_begin_cpu_access(dmabuf, dir) :
+			       dma_buf_end_cpu_access(dmabuf, dir);
+	return begin ? dma_buf_begin_cpu_access_partial(dmabuf, dir, off, len) :
+		       dma_buf_end_cpu_access_partial(dmabuf, dir, off, len);
+}
+
+/*
+ * The buffer merges into one DMA segment; the mapping syncs the whole
+ * buffer for the device, and every CPU access call, whole or partial,
+ * syncs exactly its range at the pages' own physical addresses.
+ */
+static void dma_buf_pages_test_iommu_sync(struct kunit *test)
+{
+	struct dma_buf_pages_attachment *a;
+	struct dma_buf_attachment *attach;
+	struct dbpt_mapping *m;
+	struct dbpt_buf *buf;
+	struct device *dev;
+	size_t off, len;
+	unsigned int i;
+	char step[64];
+
+	dev = dbpt_iommu_device(test);
+	buf = dbpt_buf_create(test, dbpt_layout, ARRAY_SIZE(dbpt_layout),
+			      DBPT_ANYWHERE);
+	attach = dbpt_attach(test, buf, dev);
+	a = dbpt_priv(attach);
+	m = dbpt_map(test, attach, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_TRUE(test, a->need_sync);
+	KUNIT_ASSERT_EQ(test, m->sgt->nents, 1U);
+	KUNIT_ASSERT_GT(test, m->sgt->orig_nents, 1U);
+	dbpt_iommu_expect(test, "map", buf, 0, dbpt_size(buf), false);
+
+	for (i = 0; i < ARRAY_SIZE(dbpt_iommu_ranges); i++) {
+		dbpt_iommu_range(buf, &dbpt_iommu_ranges[i], &off, &len);
+		snprintf(step, sizeof(step), "range %u: begin", i);
+		dbpt_iommu_reset();
+		KUNIT_EXPECT_EQ(test, dbpt_cpu_call(buf, true, off, len), 0);
+		dbpt_iommu_expect(test, step, buf, off, len, true);
+
+		snprintf(step, sizeof(step), "range %u: end", i);
+		dbpt_iommu_reset();
+		KUNIT_EXPECT_EQ(test, dbpt_cpu_call(buf, false, off, len), 0);
+		dbpt_iommu_expect(test, step, buf, off, len, false);
+	}
+
+	/* the attachment's own access calls, around each DMA */
+	dbpt_iommu_reset();
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_access(attach, DMA_BIDIRECTIONAL), 0);
+	dbpt_iommu_expect(test, "begin device access", buf, 0, dbpt_size(buf), false);
+	dbpt_iommu_reset();
+	KUNIT_EXPECT_EQ(test, dma_buf_end_access(attach, DMA_BIDIRECTIONAL), 0);
+	dbpt_iommu_expect(test, "end device access", buf, 0, dbpt_size(buf), true);
+
+	dbpt_unmap(test, m);
+	dbpt_detach(test, attach);
+	dbpt_put(test, buf);
+}
+
+/* dma_buf_pages_sync_range() called directly, as vb2-dma-contig does. */
+static void dma_buf_pages_test_iommu_sync_range(struct kunit *test)
+{
+	struct dma_buf_attachment *attach;
+	struct dbpt_mapping *m;
+	struct sg_table *sgt;
+	struct dbpt_buf *buf;
+	struct device *dev;
+	size_t off, len;
+	unsigned int i;
+	char step[64];
+
+	dev = dbpt_iommu_device(test);
+	buf = dbpt_buf_create(test, dbpt_layout, ARRAY_SIZE(dbpt_layout),
+			      DBPT_ANYWHERE);
+	attach = dbpt_attach(test, buf, dev);
+	m = dbpt_map(test, attach, DMA_FROM_DEVICE);
+	/* the exporter's own table: DMABUF_DEBUG mangles the importer's */
+	sgt = &dbpt_priv(attach)->sgt;
+	KUNIT_ASSERT_EQ(test, sgt->nents, 1U);
+
+	for (i = 0; i < ARRAY_SIZE(dbpt_iommu_ranges); i++) {
+		dbpt_iommu_range(buf, &dbpt_iommu_ranges[i], &off, &len);
+		snprintf(step, sizeof(step), "range %u: for the CPU", i);
+		dbpt_iommu_reset();
+		dma_buf_pages_sync_range(dev, sgt, DMA_FROM_DEVICE, off, len,
+					 true);
+		dbpt_iommu_expect(test, step, buf, off, len, true);
+		snprintf(step, sizeof(step), "range %u: for the device", i);
+		dbpt_iommu_reset();
+		dma_buf_pages_sync_range(dev, sgt, DMA_FROM_DEVICE, off, len,
+					 false);
+		dbpt_iommu_expect(test, step, buf, off, len, false);
+	}
+
+	dbpt_unmap(test, m);
+	dbpt_detach(test, attach);
+	dbpt_put(test, buf);
+}
+
+#else /* !CONFIG_ARCH_HAS_DMA_OPS */
+
+static void dma_buf_pages_test_iommu_sync(struct kunit *test)
+{
+	kunit_skip(test, "no per-device DMA ops (ARCH_HAS_DMA_OPS)");
+}
+
+static void dma_buf_pages_test_iommu_sync_range(struct kunit *test)
+{
+	kunit_skip(test, "no per-device DMA ops (ARCH_HAS_DMA_OPS)");
+}
+
+#endif /* CONFIG_ARCH_HAS_DMA_OPS */
+
 static struct kunit_case dma_buf_pages_map_cases[] = {
 	KUNIT_CASE_PARAM(dma_buf_pages_test_segments, dbpt_seg_gen_params),
 	KUNIT_CASE(dma_buf_pages_test_segments_per_device),
@@ -1581,6 +2043,12 @@ static struct kunit_case dma_buf_pages_vmap_cases[] = {
 	{}
 };
 
+static struct kunit_case dma_buf_pages_iommu_cases[] = {
+	KUNIT_CASE(dma_buf_pages_test_iommu_sync),
+	KUNIT_CASE(dma_buf_pages_test_iommu_sync_range),
+	{}
+};
+
 static struct kunit_suite dma_buf_pages_map_suite = {
 	.name = "dma_buf_pages_map",
 	.test_cases = dma_buf_pages_map_cases,
@@ -1601,8 +2069,14 @@ static struct kunit_suite dma_buf_pages_vmap_suite = {
 	.test_cases = dma_buf_pages_vmap_cases,
 };
 
+static struct kunit_suite dma_buf_pages_iommu_suite = {
+	.name = "dma_buf_pages_iommu",
+	.test_cases = dma_buf_pages_iommu_cases,
+};
+
 kunit_test_suites(&dma_buf_pages_map_suite, &dma_buf_pages_sync_suite,
-		  &dma_buf_pages_coherency_suite, &dma_buf_pages_vmap_suite);
+		  &dma_buf_pages_coherency_suite, &dma_buf_pages_vmap_suite,
+		  &dma_buf_pages_iommu_suite);
 
 MODULE_DESCRIPTION("KUnit tests of dma-buf-pages");
 MODULE_LICENSE("GPL");

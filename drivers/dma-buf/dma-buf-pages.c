@@ -307,34 +307,68 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_pages_unmap, DMA_BUF);
  * @len: length of the range.
  * @for_cpu: sync for the CPU, else for @dev.
  *
- * Walks the DMA segments of @sgt and syncs the part of each that overlaps
- * the range, so a small range of a large buffer costs only what it covers.
+ * A DMA segment may cover several entries of the table that are not
+ * physically adjacent: an IOMMU maps them at consecutive bus addresses.
+ * The single-range sync calls translate only the address they are given
+ * and take the range from there as physically linear, so each call here
+ * covers one entry, which is physically contiguous, at its own place in
+ * the segment.  That holds for every DMA API backend: a segment is made of
+ * whole, consecutive entries, and within a segment bus addresses advance
+ * with the bytes of those entries.  Only the entries that overlap the
+ * range are synced, so a small range of a large buffer costs the syncs of
+ * what it covers.  A range that covers the whole mapping is synced with
+ * the scatterlist calls, which do the same per entry and which DMA-API
+ * debugging matches exactly even when a device maps the same pages twice
+ * at the same addresses.
  */
 void dma_buf_pages_sync_range(struct device *dev, struct sg_table *sgt,
 			      enum dma_data_direction dir, size_t offset,
 			      size_t len, bool for_cpu)
 {
+	struct scatterlist *seg, *ent = sgt->sgl;
 	size_t end = offset + len, pos = 0;
-	struct scatterlist *sg;
 	unsigned int i;
 
-	for_each_sgtable_dma_sg(sgt, sg, i) {
-		size_t seg_end = pos + sg_dma_len(sg);
-
-		if (seg_end > offset) {
-			size_t from = max(offset, pos);
-			size_t to = min(end, seg_end);
-			dma_addr_t addr = sg_dma_address(sg) + (from - pos);
-
+	if (!offset) {
+		for_each_sgtable_dma_sg(sgt, seg, i)
+			pos += sg_dma_len(seg);
+		if (len >= pos) {
 			if (for_cpu)
-				dma_sync_single_for_cpu(dev, addr, to - from,
-							dir);
+				dma_sync_sgtable_for_cpu(dev, sgt, dir);
 			else
-				dma_sync_single_for_device(dev, addr, to - from,
-							   dir);
+				dma_sync_sgtable_for_device(dev, sgt, dir);
+			return;
 		}
-		pos = seg_end;
+		pos = 0;
+	}
+
+	for_each_sgtable_dma_sg(sgt, seg, i) {
+		size_t seg_pos = pos, seg_end = pos + sg_dma_len(seg);
+
+		/* the entries of this segment, in order */
+		while (ent && pos < seg_end && pos < end) {
+			size_t from = max(offset, pos);
+			size_t to = min3(end, seg_end, pos + ent->length);
+
+			if (from < to) {
+				dma_addr_t addr = sg_dma_address(seg) +
+						  (from - seg_pos);
+
+				if (for_cpu)
+					dma_sync_single_for_cpu(dev, addr,
+								to - from, dir);
+				else
+					dma_sync_single_for_device(dev, addr,
+								   to - from,
+								   dir);
+			}
+			pos += ent->length;
+			ent = sg_next(ent);
+		}
 		if (pos >= end)
+			break;
+		/* a segment longer than its entries would be a DMA API bug */
+		if (WARN_ON_ONCE(pos != seg_end))
 			break;
 	}
 }

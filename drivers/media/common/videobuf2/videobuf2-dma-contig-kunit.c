@@ -288,7 +288,7 @@ struct vb2dct_count {
 	atomic_t for_dev;		/* sync calls for the device */
 	atomic_t for_cpu;		/* sync calls for the CPU */
 	atomic_t dirs;			/* BIT(direction) of each sync */
-	atomic_long_t bytes;		/* bytes of the single-range syncs */
+	atomic_long_t bytes;		/* bytes of the syncs */
 	atomic_t maps;			/* dma_map_sg() */
 	atomic_t unmaps;		/* dma_unmap_sg() */
 	atomic_t frees;			/* coherent and non-coherent frees */
@@ -323,13 +323,25 @@ static void vb2dct_seen(struct vb2dct_count *c, struct device *dev,
 		atomic_inc(calls);
 }
 
+/* The bytes a scatterlist sync covers: those of its entries. */
+static size_t vb2dct_sg_bytes(struct scatterlist *sgl, int nents)
+{
+	struct scatterlist *sg;
+	size_t bytes = 0;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		bytes += sg->length;
+	return bytes;
+}
+
 static void vb2dct_sg_dev(void *data, struct device *dev,
 			  struct scatterlist *sg, int nents,
 			  enum dma_data_direction dir)
 {
 	struct vb2dct_count *c = data;
 
-	vb2dct_sync_seen(c, dev, &c->for_dev, dir, 0);
+	vb2dct_sync_seen(c, dev, &c->for_dev, dir, vb2dct_sg_bytes(sg, nents));
 }
 
 static void vb2dct_sg_cpu(void *data, struct device *dev,
@@ -338,7 +350,7 @@ static void vb2dct_sg_cpu(void *data, struct device *dev,
 {
 	struct vb2dct_count *c = data;
 
-	vb2dct_sync_seen(c, dev, &c->for_cpu, dir, 0);
+	vb2dct_sync_seen(c, dev, &c->for_cpu, dir, vb2dct_sg_bytes(sg, nents));
 }
 
 static void vb2dct_one_dev(void *data, struct device *dev, dma_addr_t addr,
