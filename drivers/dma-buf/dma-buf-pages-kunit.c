@@ -1148,6 +1148,70 @@ static void dma_buf_pages_test_sync_bounce_same_device(struct kunit *test)
 	dbpt_put(test, buf);
 }
 
+/*
+ * A 32-bit device and a buffer whose first block lies below 4 GiB and the
+ * rest above: two mappings share their first segment, the page itself,
+ * while the later ones are separate bounce copies.  Both must be synced,
+ * and what the CPU wrote must reach both.
+ */
+static void dma_buf_pages_test_sync_bounce_partly(struct kunit *test)
+{
+	const struct dbpt_set *set = test->param_value;
+	struct dma_buf_pages_attachment *a[2];
+	struct dma_buf_attachment *attach[2];
+	struct dbpt_mapping *m[2];
+	struct dbpt_counts c[2];
+	struct scatterlist *sg;
+	struct dbpt_buf *buf;
+	struct device *dev;
+	unsigned int i;
+	u8 *want;
+
+	dev = dbpt_bounce_device(test, "dev0", SZ_64K);
+	if (is_swiotlb_force_bounce(dev))
+		kunit_skip(test, "swiotlb bounces every page");
+	buf = dbpt_buf_create(test, dbpt_layout, ARRAY_SIZE(dbpt_layout),
+			      DBPT_LOW_FIRST);
+	want = dbpt_shadow(test, buf, DBPT_OLD);
+	dbpt_cpu_fill(buf, 0, dbpt_size(buf), DBPT_OLD);
+	for (i = 0; i < 2; i++) {
+		attach[i] = dbpt_attach(test, buf, dev);
+		m[i] = dbpt_map(test, attach[i], set->dir[i]);
+		a[i] = dbpt_priv(attach[i]);
+		KUNIT_ASSERT_TRUE(test, a[i]->need_sync);
+		KUNIT_ASSERT_GT(test, a[i]->sgt.nents, 4U);
+	}
+	/* the 256 KiB run below 4 GiB is mapped in place */
+	for_each_sgtable_dma_sg(&a[0]->sgt, sg, i) {
+		if (i == 4)
+			break;
+		KUNIT_ASSERT_EQ_MSG(test, dma_to_phys(dev, sg_dma_address(sg)),
+				    sg_phys(sg), "segment %u bounces", i);
+	}
+	KUNIT_ASSERT_EQ(test, sg_dma_address(a[0]->sgt.sgl),
+			sg_dma_address(a[1]->sgt.sgl));
+	sg = sg_last(a[1]->sgt.sgl, a[1]->sgt.nents);
+	KUNIT_ASSERT_NE_MSG(test, dma_to_phys(dev, sg_dma_address(sg)),
+			    sg_phys(sg), "the last segment does not bounce");
+
+	dbpt_snap(a, 2, c);
+	KUNIT_EXPECT_EQ(test, dma_buf_begin_cpu_access(buf->dmabuf, DMA_BIDIRECTIONAL), 0);
+	dbpt_cpu_fill(buf, 0, dbpt_size(buf), DBPT_CPU);
+	memset(want, DBPT_CPU, dbpt_size(buf));
+	KUNIT_EXPECT_EQ(test, dma_buf_end_cpu_access(buf->dmabuf, DMA_TO_DEVICE), 0);
+	for (i = 0; i < 2; i++) {
+		dbpt_expect_syncs(test, "end", a[i], &c[i],
+				  set->dir[i] != DMA_TO_DEVICE, 1);
+		dbpt_expect_dev(test, "end", a[i], want, dbpt_size(buf));
+	}
+
+	for (i = 0; i < 2; i++) {
+		dbpt_unmap(test, m[i]);
+		dbpt_detach(test, attach[i]);
+	}
+	dbpt_put(test, buf);
+}
+
 /* Attachments without a mapping, or whose mapping is gone, are skipped. */
 static void dma_buf_pages_test_sync_unmapped(struct kunit *test)
 {
@@ -2023,6 +2087,8 @@ static struct kunit_case dma_buf_pages_sync_cases[] = {
 	KUNIT_CASE_PARAM(dma_buf_pages_test_sync_direct, dbpt_sets_gen_params),
 	KUNIT_CASE_PARAM(dma_buf_pages_test_sync_bounce, dbpt_sets_gen_params),
 	KUNIT_CASE_PARAM(dma_buf_pages_test_sync_bounce_same_device,
+			 dbpt_same_dev_sets_gen_params),
+	KUNIT_CASE_PARAM(dma_buf_pages_test_sync_bounce_partly,
 			 dbpt_same_dev_sets_gen_params),
 	KUNIT_CASE(dma_buf_pages_test_sync_unmapped),
 	{}

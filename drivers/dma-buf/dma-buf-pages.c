@@ -12,7 +12,8 @@
  * - Work that cannot change anything is skipped: syncing a device-read-only
  *   mapping for the CPU, syncing for the device after the CPU only read,
  *   and a second attachment whose mapping is identical to one already
- *   synced in the same call (same device, direction and addresses).
+ *   synced in the same call (same device, direction and every segment's
+ *   address and length).
  */
 
 #include <linux/dma-buf-pages.h>
@@ -386,12 +387,30 @@ static void dbp_sync(struct dma_buf_pages_attachment *a, size_t offset,
 				 for_cpu);
 }
 
+/*
+ * Whether syncing @b also syncs @a: the same device and direction, and
+ * every DMA segment at the same address with the same length.  Comparing
+ * only the first segment is not enough: when only some pages bounce (a
+ * 32-bit device, pages above 4 GiB), the first segment of two mappings
+ * can be the same page while later ones are separate bounce copies.
+ */
 static bool dbp_same_mapping(struct dma_buf_pages_attachment *a,
 			     struct dma_buf_pages_attachment *b)
 {
-	return a->dev == b->dev && a->dir == b->dir &&
-	       a->sgt.nents == b->sgt.nents &&
-	       sg_dma_address(a->sgt.sgl) == sg_dma_address(b->sgt.sgl);
+	struct scatterlist *sa, *sb;
+	unsigned int i;
+
+	if (a->dev != b->dev || a->dir != b->dir ||
+	    a->sgt.nents != b->sgt.nents)
+		return false;
+	sb = b->sgt.sgl;
+	for_each_sgtable_dma_sg(&a->sgt, sa, i) {
+		if (sg_dma_address(sa) != sg_dma_address(sb) ||
+		    sg_dma_len(sa) != sg_dma_len(sb))
+			return false;
+		sb = sg_next(sb);
+	}
+	return true;
 }
 
 /*
