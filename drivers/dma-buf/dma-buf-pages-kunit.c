@@ -270,6 +270,22 @@ static void dbpt_put(struct kunit *test, struct dbpt_buf *buf)
 }
 
 /*
+ * The cases model a cache-coherent device, which every device is on x86.
+ * On arm64 a device that firmware does not describe is not coherent, so
+ * it is declared coherent here, before its mask decides whether its syncs
+ * can be skipped.  Non-coherent maintenance has cases of its own (the fake IOMMU's
+ * device, bounce buffers).
+ */
+static void dbpt_coherent(struct device *dev)
+{
+#if defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
+	dev->dma_coherent = true;
+#endif
+}
+
+/*
  * A KUnit device able to address @mask_bits bits, taking segments of at
  * most @max_seg bytes (without DMA parameters when 0).
  */
@@ -286,6 +302,7 @@ static struct device *dbpt_device(struct kunit *test, const char *name,
 	}
 	dev = kunit_device_register(test, name);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	dbpt_coherent(dev);
 	dev->dma_mask = &dev->coherent_dma_mask;
 	KUNIT_ASSERT_EQ(test, dma_set_mask_and_coherent(dev,
 							DMA_BIT_MASK(mask_bits)),

@@ -218,6 +218,22 @@ static phys_addr_t vb2dct_user_phys(struct kunit *test, unsigned long uaddr)
  */
 
 /*
+ * The cases model a cache-coherent device, which every device is on x86.
+ * On arm64 a device that firmware does not describe is not coherent, so
+ * it is declared coherent here, before its mask decides whether its syncs
+ * can be skipped.  Non-coherent maintenance has cases of its own (non-coherent
+ * planes, bounce buffers).
+ */
+static void vb2dct_coherent(struct device *dev)
+{
+#if defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_DEVICE) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU) || \
+	defined(CONFIG_ARCH_HAS_SYNC_DMA_FOR_CPU_ALL)
+	dev->dma_coherent = true;
+#endif
+}
+
+/*
  * A KUnit device with a @bits-bit DMA mask, taking segments of at most
  * @max_seg bytes (without DMA parameters, so 64 KiB, when 0).
  */
@@ -234,6 +250,7 @@ static struct device *vb2dct_device(struct kunit *test, const char *name,
 	}
 	dev = kunit_device_register(test, name);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
+	vb2dct_coherent(dev);
 	KUNIT_ASSERT_EQ(test,
 			dma_coerce_mask_and_coherent(dev, DMA_BIT_MASK(bits)),
 			0);
