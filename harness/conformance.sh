@@ -8,11 +8,11 @@
 . "$(dirname "$0")/lib.sh"
 
 [ "$FLAVOR" = upstream ] || exec env FLAVOR=upstream "$0" "$@"
-obj=$("$HARNESS/kernel.sh" test)
+"$HARNESS/kernel.sh" test >/dev/null
 img=$("$HARNESS/initramfs.sh" test check)
 run=$BUILD/upstream/run-test-conformance
 log "upstream/test: v4l2-compliance in the guest"
-python3 "$HARNESS/guest_run.py" --kernel "$obj/arch/x86/boot/bzImage" \
+python3 "$HARNESS/guest_run.py" --kernel "$(kernel_image test)" \
 	--initrd "$img" --out "$run" --timeout "${GUEST_TIMEOUT:-2700}" \
 	--append "$(guest_args) kunit.enable=0 harness.only=v4l2/" >&2
 echo "$run"

@@ -23,8 +23,8 @@ mkdir -p "$out"
 
 declare -A kernel initrd
 for f in upstream series; do
-	obj=$(FLAVOR=$f "$HARNESS/kernel.sh" test)
-	kernel[$f]=$obj/arch/x86/boot/bzImage
+	FLAVOR=$f "$HARNESS/kernel.sh" test >/dev/null
+	kernel[$f]=$(FLAVOR=$f kernel_image test)
 	initrd[$f]=$(FLAVOR=$f "$HARNESS/initramfs.sh" test demo)
 done
 log "base Linux $(cat "$BUILD/base/VERSION")"

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Boot the test guest under QEMU (TCG) until its whole plan has run.
 
-usage: guest_run.py --kernel BZIMAGE --initrd CPIO --out DIR --timeout SECONDS
-                    [--append ARGS]
+usage: guest_run.py --kernel IMAGE --initrd CPIO --out DIR --timeout SECONDS
+                    [--append ARGS] [--arch x86_64|arm64]
 
 The guest (harness/guest/init.sh) announces its plan on its second serial
 port and frames every suite with BEGIN/END lines.  This runner watches that
@@ -30,12 +30,21 @@ def boot(args, index, start, deadline):
     console = os.path.join(args.out, f"boot-{index}.console.log")
     results = os.path.join(args.out, f"boot-{index}.results.log")
     append = f"{args.append} harness.start={start}".strip()
-    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", "max",
-           "-m", args.memory, "-smp", "2", "-display", "none", "-monitor", "none",
-           "-no-reboot", "-serial", f"file:{console}", "-serial", f"file:{results}",
-           "-kernel", args.kernel, "-initrd", args.initrd, "-append", append,
-           # the host's /usr, read-only, for the real clients (guest/clients.sh)
-           "-virtfs", "local,path=/usr,mount_tag=hostusr,security_model=none,readonly=on"]
+    common = ["-accel", "tcg", "-m", args.memory, "-smp", "2", "-display", "none",
+              "-monitor", "none", "-no-reboot", "-serial", f"file:{console}",
+              "-kernel", args.kernel, "-initrd", args.initrd, "-append", append]
+    if args.arch == "arm64":
+        # virt has one UART: the suites' output goes to a virtio console
+        # (hvc0).  pauth-impdef: the same pointer authentication with a
+        # cheaper algorithm under TCG.
+        cmd = ["qemu-system-aarch64", "-machine", "virt", "-cpu", "max,pauth-impdef=on",
+               *common, "-chardev", f"file,id=results,path={results}",
+               "-device", "virtio-serial-device", "-device", "virtconsole,chardev=results"]
+    else:
+        cmd = ["qemu-system-x86_64", "-machine", "q35", "-cpu", "max", *common,
+               "-serial", f"file:{results}",
+               # the host's /usr, read-only, for the real clients (guest/clients.sh)
+               "-virtfs", "local,path=/usr,mount_tag=hostusr,security_model=none,readonly=on"]
     qemu = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     t0 = time.time()
     plan, current, ended, done = {}, None, set(), False
@@ -99,6 +108,7 @@ def main():
     ap.add_argument("--timeout", type=int, required=True)
     ap.add_argument("--append", default="")
     ap.add_argument("--memory", default="6G")
+    ap.add_argument("--arch", choices=("x86_64", "arm64"), default="x86_64")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     for f in os.listdir(args.out):

@@ -13,18 +13,31 @@ stage=$BUILD/$FLAVOR/guest-$cfg-$mode
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,lib,lib64,usr/bin,usr/lib/selftests,etc,proc,sys,dev,tmp}
 
-cp /bin/busybox "$stage/bin/busybox"
+# The guest's architecture: x86_64 gets the host's busybox, its suite
+# output on the second serial port and the real clients; arm64 gets
+# Debian's arm64 busybox, the output on a virtio console (QEMU's virt has
+# one UART) and neither the clients (they run from the host's x86 /usr)
+# nor v4l2-compliance (built for the host).
+arch=$(cfg_arch "$cfg")
+cross=$(cfg_cross "$cfg")
+cc="${cross}gcc"
+if [ "$arch" = arm64 ]; then
+	cp "$(arm64_busybox)" "$stage/bin/busybox"
+	out_dev=/dev/hvc0
+else
+	cp /bin/busybox "$stage/bin/busybox"
+	out_dev=/dev/ttyS1
+fi
 ln -s busybox "$stage/bin/sh"
 install -m 755 "$HARNESS/guest/init.sh" "$stage/init"
-printf 'MODE=%s\nFLAVOR=%s\n' "$mode" "$FLAVOR" >"$stage/etc/guest.conf"
+printf 'MODE=%s\nFLAVOR=%s\nARCH=%s\nOUT=%s\n' "$mode" "$FLAVOR" "$arch" "$out_dev" \
+	>"$stage/etc/guest.conf"
 
 # Userspace programs are built statically against this kernel's uapi headers.
-gcc -static -O2 -Wall -Wextra -Werror -isystem "$hdr" \
-	-o "$stage/usr/bin/capture-demo" "$HARNESS/guest/capture-demo.c"
-gcc -static -O2 -Wall -Wextra -Werror -isystem "$hdr" \
-	-o "$stage/usr/bin/bench-heaps" "$HARNESS/guest/bench-heaps.c"
-gcc -static -O2 -Wall -Wextra -Werror -isystem "$hdr" \
-	-o "$stage/usr/bin/bench-vb2" "$HARNESS/guest/bench-vb2.c"
+for p in capture-demo bench-heaps bench-vb2; do
+	"$cc" -static -O2 -Wall -Wextra -Werror -isystem "$hdr" \
+		-o "$stage/usr/bin/$p" "$HARNESS/guest/$p.c"
+done
 
 if [ "$mode" = check ]; then
 	# The selftests of the flavour's tree, through their own Makefiles.
@@ -35,12 +48,14 @@ if [ "$mode" = check ]; then
 			log "selftest $t: not in the $FLAVOR tree"
 			continue
 		fi
-		out=$BUILD/$FLAVOR/selftests/$t
+		out=$BUILD/$FLAVOR/selftests-$arch/$t
 		mkdir -p "$out"
 		make -s -C "$TREE/tools/testing/selftests/$t" OUTPUT="$out" \
+			ARCH="$arch" CROSS_COMPILE="$cross" \
 			KHDR_INCLUDES="-isystem $hdr" LDFLAGS=-static >/dev/null ||
 			die "selftest $t does not build"
 		progs=$(make -s -C "$TREE/tools/testing/selftests/$t" OUTPUT="$out" \
+			ARCH="$arch" CROSS_COMPILE="$cross" \
 			KHDR_INCLUDES="-isystem $hdr" -f Makefile -f - print-progs \
 			<<<'print-progs: ; @echo $(TEST_GEN_PROGS)') ||
 			die "selftest $t: cannot list its programs"
@@ -49,7 +64,8 @@ if [ "$mode" = check ]; then
 			cp "$p" "$stage/usr/lib/selftests/$(basename "$t")-$(basename "$p")"
 		done
 	done
-
+fi
+if [ "$mode" = check ] && [ "$arch" = x86_64 ]; then
 	# the real clients run from the host's /usr (guest/clients.sh)
 	install -m 755 "$HARNESS/guest/clients.sh" "$stage/usr/bin/clients"
 	cp /etc/ld.so.cache "$stage/etc/host-ld.so.cache"

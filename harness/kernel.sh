@@ -1,16 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # kernel.sh CFG: lay the flavour's tree, configure it with the fragments of
-# configuration CFG (test, debug) and build bzImage plus the uapi headers.
+# configuration CFG (test, debug; -arm64 for arm64) and build the boot image
+# plus the uapi headers.
 # Prints the object directory on stdout.
 . "$(dirname "$0")/lib.sh"
 
-cfg=${1:?usage: kernel.sh test|debug}
+cfg=${1:?usage: kernel.sh test|debug|test-arm64|debug-arm64}
+arch=$(cfg_arch "$cfg")
 case "$cfg" in
-test) frags="$HARNESS/config/test.config" ;;
-debug) frags="$HARNESS/config/test.config $HARNESS/config/debug.config" ;;
+test|test-arm64) frags="$HARNESS/config/test.config" ;;
+debug|debug-arm64) frags="$HARNESS/config/test.config $HARNESS/config/debug.config" ;;
 *) die "unknown configuration '$cfg'" ;;
 esac
+frags="$frags $HARNESS/config/$arch.config"
 # Symbols only the series has (its own KUnit suites) live in their own
 # fragment so that the upstream flavour's symbol check stays exact.
 [ "$FLAVOR" = series ] && frags="$frags $HARNESS/config/series.config"
@@ -36,8 +39,9 @@ dropped=$(cat $frags | python3 "$HARNESS/kconfig_check.py" "$obj/.config") ||
 	die "Kconfig dropped requested symbols of $cfg:
 $dropped"
 
-log "$FLAVOR/$cfg: building bzImage (-j$JOBS)"
-if ! kmake "$cfg" bzImage 2>"$obj/build.err"; then
+image=$(basename "$(kernel_image "$cfg")")
+log "$FLAVOR/$cfg: building $image (-j$JOBS)"
+if ! kmake "$cfg" "$image" 2>"$obj/build.err"; then
 	grep -E 'error|Error' -A3 "$obj/build.err" | head -n 60 >&2
 	die "kernel build failed ($FLAVOR/$cfg); full log: $obj/build.err"
 fi

@@ -82,7 +82,8 @@ need_programs() {
 		die "missing after installing: $(printf '%s; ' "${left[@]}")"
 }
 
-# guest_args: the kernel command line of every check guest: serial console,
+# guest_args [CFG]: the kernel command line of every check guest (of
+# configuration CFG, for its console): serial console,
 # panic on oops (guest_run.py reboots at the next suite), CMA below 4 GiB,
 # hugetlb pages for udmabuf, and the media drivers' setup.  vivid: 0 vmalloc;
 # 1 dma-contig with cache hints; 2 multi-planar on dma-contig with only a
@@ -90,11 +91,37 @@ need_programs() {
 # multi-planar cases.  0xe1d3d is vivid's default node_types, which 0 and 1
 # keep.  vimc (libcamera's client test) on dma-contig.
 guest_args() {
-	echo "console=ttyS0 panic=-1 oops=panic no_timer_check" \
+	local console=ttyS0
+
+	[ "$(cfg_arch "${1:-test}")" = arm64 ] && console=ttyAMA0
+	echo "console=$console panic=-1 oops=panic no_timer_check" \
 		"cma=256M@0-4G hugepages=1024" \
 		"vivid.n_devs=3 vivid.allocators=0,1,1 vivid.cache_hints=0,1,0" \
 		"vivid.multiplanar=1,1,2 vivid.node_types=0xe1d3d,0xe1d3d,0x101" \
 		"vimc.allocator=1"
+}
+
+# arm64_busybox: the path of Debian's static busybox for arm64, fetched
+# once into build/tools/arm64 with apt-get download and a private apt
+# state, so the host's dpkg architectures stay as they are.
+arm64_busybox() {
+	local dir=$BUILD/tools/arm64 deb
+	local apt=(-o APT::Architecture=arm64 -o APT::Architectures::=arm64
+		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache"
+		-o Dir::State::Status=/dev/null)
+
+	if [ ! -x "$dir/busybox" ]; then
+		log "fetching Debian's busybox-static for arm64"
+		rm -rf "$dir"
+		mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/deb"
+		(cd "$dir/deb" && apt-get -qq "${apt[@]}" update &&
+			apt-get -qq "${apt[@]}" download busybox-static) \
+			>"$dir/apt.log" 2>&1 || die "cannot fetch busybox-static:arm64 (see $dir/apt.log)"
+		deb=$(ls "$dir"/deb/busybox-static_*_arm64.deb)
+		dpkg-deb -x "$deb" "$dir/root"
+		cp "$dir/root/bin/busybox" "$dir/busybox"
+	fi
+	echo "$dir/busybox"
 }
 
 # prepare_tree: the base unpacked and the flavour's tree laid over it
@@ -105,12 +132,36 @@ prepare_tree() {
 		--flavor "$FLAVOR"
 }
 
+# Configurations: test, debug (x86_64), and test-arm64, debug-arm64, the
+# same for arm64, cross-built with Debian's gcc-aarch64-linux-gnu.
+# cfg_arch CFG: the kernel's ARCH; cfg_cross CFG: its CROSS_COMPILE prefix
+cfg_arch() {
+	case "$1" in
+	*-arm64) echo arm64 ;;
+	*) echo x86_64 ;;
+	esac
+}
+cfg_cross() {
+	[ "$(cfg_arch "$1")" = arm64 ] && echo aarch64-linux-gnu- || true
+}
+
+# kernel_image CFG: the boot image of configuration CFG
+kernel_image() {
+	case "$(cfg_arch "$1")" in
+	arm64) echo "$BUILD/$FLAVOR/obj-$1/arch/arm64/boot/Image" ;;
+	*) echo "$BUILD/$FLAVOR/obj-$1/arch/x86/boot/bzImage" ;;
+	esac
+}
+
 # kmake CFG ARGS...: run kbuild on the flavour's tree with the O= directory of
 # configuration CFG.
 kmake() {
-	local cfg=$1; shift
-	make -s -C "$TREE" O="$BUILD/$FLAVOR/obj-$cfg" ARCH=x86_64 \
-		CC="ccache gcc" HOSTCC="ccache gcc" -j"$JOBS" "$@"
+	local cfg=$1 cross
+	shift
+	cross=$(cfg_cross "$cfg")
+	make -s -C "$TREE" O="$BUILD/$FLAVOR/obj-$cfg" ARCH="$(cfg_arch "$cfg")" \
+		CROSS_COMPILE="$cross" CC="ccache ${cross}gcc" HOSTCC="ccache gcc" \
+		-j"$JOBS" "$@"
 }
 
 mkdir -p "$BUILD"

@@ -4,12 +4,17 @@
 
 usage: report.py RUN_DIR --tree TREE --known FILE [--json OUT] [--static FILE]
                  [--upstream-run RUN_DIR --upstream-tree TREE]
+                 [--arm64-run RUN_DIR]
+
+RUN_DIR is the x86_64 guest; its suites have no prefix.
 
 Sources of results:
   kunit        the KTAP the kernel printed at boot, parsed by the tree's own
                tools/testing/kunit/kunit.py;
   selftest/*   kselftest TAP ("ok"/"not ok", "# SKIP");
   client/*     the same TAP, from harness/guest/clients.sh;
+  coherency    the same TAP: whether streaming ran the architecture's
+               cache maintenance (guest/init.sh coherency_run);
   demo         the demo program's exit status;
   v4l2/*       v4l2-compliance's "test <name>: OK|FAIL" lines;
   kmemleak     every unreferenced object is a failure;
@@ -26,6 +31,9 @@ With --upstream-run, a v4l2-compliance run of the upstream flavour
 known failures of that flavour, and every v4l2-compliance suite must fail
 exactly the same tests on both flavours (conformance/same-on-both-flavours).
 A run that planned only v4l2 suites has no KUnit results to parse.
+
+With --arm64-run, the arm64 guest of the same flavour (make check's
+second guest) is reported as arm64/..., with the same known failures.
 """
 import argparse
 import json
@@ -308,7 +316,7 @@ def collect(res, run_dir, tree, prefix=""):
             if not name.startswith(("selftest/", "client/", "v4l2/")):
                 continue
             rc = 0      # the results printed before it died still count
-        if name.startswith(("selftest/", "client/")):
+        if name.startswith(("selftest/", "client/")) or name == "coherency":
             tap(res, suite, text, rc)
         elif name.startswith("v4l2/"):
             v4l2(res, suite, text, rc)
@@ -320,6 +328,9 @@ def collect(res, run_dir, tree, prefix=""):
             res.fail(suite, f"exit status {rc}", text.strip().split("\n")[-1])
         if name == "demo":
             print("\n".join(line for line in text.split("\n") if line.strip()))
+        if name == "coherency":
+            print("\n".join(f"{suite}: {line}" for line in text.split("\n")
+                            if line.startswith(("ok", "not ok"))))
     splats(res, consoles, prefix)
     return run["boots"]
 
@@ -353,6 +364,8 @@ def main():
                     "upstream/..., and v4l2-compliance must fail the same "
                     "tests in both runs")
     ap.add_argument("--upstream-tree")
+    ap.add_argument("--arm64-run", help="a run of the same flavour's arm64 "
+                    "guest: its suites are reported as arm64/...")
     a = ap.parse_args()
     flavor = os.environ.get("FLAVOR", "series")
     res = Results(load_known(a.known, flavor))
@@ -371,6 +384,12 @@ def main():
         collect(up, a.upstream_run, a.upstream_tree or a.tree, "upstream/")
         compare(res, up, "upstream/")
         res.merge(up)
+    if a.arm64_run:
+        arm = Results(load_known(a.known, flavor), "arm64/")
+        boots_arm = collect(arm, a.arm64_run, a.tree, "arm64/")
+        res.merge(arm)
+        print(f"\narm64 guest: {len(boots_arm)} boot(s), "
+              f"{sum(b['seconds'] for b in boots_arm):.0f} s")
 
     print(f"\n{'suite':40} {'pass':>5} {'fail':>5} {'skip':>5} {'xfail':>5}")
     for suite, (p, f, s, x) in res.rows.items():
