@@ -22,12 +22,7 @@ out=$BUILD/bench
 rm -rf "$out"
 mkdir -p "$out"
 
-declare -A kernel initrd
-for f in upstream series; do
-	FLAVOR=$f "$HARNESS/kernel.sh" test >/dev/null
-	kernel[$f]=$(FLAVOR=$f kernel_image test)
-	initrd[$f]=$(FLAVOR=$f "$HARNESS/initramfs.sh" test bench)
-done
+both_flavours bench
 
 base="console=ttyS0 panic=-1 oops=panic no_timer_check cma=256M@0-4G hugepages=1024 udmabuf.size_limit_mb=512"
 base="$base vivid.n_devs=2 vivid.allocators=0,1 vivid.cache_hints=0,1 $quick"

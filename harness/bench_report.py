@@ -249,27 +249,10 @@ def draw(out, summary):
     if not rows:
         print("bench_report: no per-frame figures, no chart", file=sys.stderr)
         return
-    with open(dat, "w") as f:
-        for name, up, se in rows:
-            f.write(f'"{name}" {up} {se}\n')
-    script = f"""
-set terminal png size {max(900, 60 * len(rows))},700
-set output '{os.path.join(out, "bench.png")}'
-set title 'CPU time per QBUF+DQBUF cycle (median of boots and rounds)'
-set ylabel 'us per frame'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.7
-set xtics rotate by -40 font ',9'
-set grid y
-set key top left
-plot '{dat}' using 2:xtic(1) title 'upstream', '' using 3 title 'series'
-"""
-    try:
-        subprocess.run(["gnuplot"], input=script, text=True, check=True,
-                       capture_output=True)
-    except (OSError, subprocess.CalledProcessError) as e:
-        print(f"bench_report: no chart ({e})", file=sys.stderr)
+    histogram(dat, os.path.join(out, "bench.png"), rows,
+              "CPU time per QBUF+DQBUF cycle (median of boots and rounds)",
+              "us per frame", ("upstream", "series"), -40,
+              (max(900, 60 * len(rows)), 700))
 
 
 CAPTURE = re.compile(r"^\s+(frames|bad frames|mean ms/frame)\s+(\S+)")
@@ -422,22 +405,28 @@ def draw_demo(out, data):
                 v /= 100
             vals.append(v if v is not None else "NaN")
         rows.append((name, *vals))
-    dat = os.path.join(out, "demo.dat")
+    histogram(os.path.join(out, "demo.dat"), os.path.join(out, "demo.png"), rows,
+              "make demo: kernel CPU per QBUF+DQBUF on vnull, and per sync (us)",
+              "us", ("upstream 6.12", "series"), -30, (900, 600))
+
+
+def histogram(dat, png, rows, title, ylabel, keys, rotate, size):
+    """Bars of upstream beside series for each (name, upstream, series)."""
     with open(dat, "w") as f:
         for name, up, se in rows:
             f.write(f'"{name}" {up} {se}\n')
     script = f"""
-set terminal png size 900,600
-set output '{os.path.join(out, "demo.png")}'
-set title 'make demo: kernel CPU per QBUF+DQBUF on vnull, and per sync (us)'
-set ylabel 'us'
+set terminal png size {size[0]},{size[1]}
+set output '{png}'
+set title '{title}'
+set ylabel '{ylabel}'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.7
-set xtics rotate by -30 font ',9'
+set xtics rotate by {rotate} font ',9'
 set grid y
 set key top left
-plot '{dat}' using 2:xtic(1) title 'upstream 6.12', '' using 3 title 'series'
+plot '{dat}' using 2:xtic(1) title '{keys[0]}', '' using 3 title '{keys[1]}'
 """
     try:
         subprocess.run(["gnuplot"], input=script, text=True, check=True,

@@ -21,12 +21,7 @@ out=$BUILD/demo
 rm -rf "$out"
 mkdir -p "$out"
 
-declare -A kernel initrd
-for f in upstream series; do
-	FLAVOR=$f "$HARNESS/kernel.sh" test >/dev/null
-	kernel[$f]=$(FLAVOR=$f kernel_image test)
-	initrd[$f]=$(FLAVOR=$f "$HARNESS/initramfs.sh" test demo)
-done
+both_flavours demo
 log "base Linux $(cat "$BUILD/base/VERSION")"
 
 # Both flavours boot the same way; the series' KUnit suites stay off.

@@ -124,6 +124,19 @@ arm64_busybox() {
 	echo "$dir/busybox"
 }
 
+# both_flavours MODE: build the test kernel and the MODE initramfs of
+# upstream and series; fills the associative arrays kernel[] and initrd[]
+# (flavour -> path), for the commands that compare them (bench, demo).
+declare -A kernel initrd
+both_flavours() {
+	local f
+	for f in upstream series; do
+		FLAVOR=$f "$HARNESS/kernel.sh" test >/dev/null
+		kernel[$f]=$(FLAVOR=$f kernel_image test)
+		initrd[$f]=$(FLAVOR=$f "$HARNESS/initramfs.sh" test "$1")
+	done
+}
+
 # prepare_tree: the base unpacked and the flavour's tree laid over it
 prepare_tree() {
 	"$HARNESS/base.sh"
