@@ -238,10 +238,16 @@ def kunit(res, tree, consoles, prefix=""):
 
 
 def where(lines):
-    """"[RIP fn < caller < ...]" of an oops, from its RIP and call trace."""
-    rip = next((m.group(1) for m in (re.search(r"^RIP: 0010:(\w+)", x) for x in lines)
-                if m), "?")
+    """"[RIP fn < caller < ...]" of an oops, from its RIP and call trace.
+
+    x86 names the function in "RIP: 0010:fn+0x..", arm64 in "pc : fn+0x..";
+    arm64's call trace starts with that function again, x86's does not.
+    """
+    rip = next((m.group(1) for m in (re.search(r"^(?:RIP: 0010:|pc : )(\w+)\+0x", x)
+                                     for x in lines) if m), "?")
     frames = [m.group(1) for m in (re.match(r"^(\w+)\+0x", x) for x in lines) if m]
+    if frames and frames[0] == rip:
+        frames = frames[1:]
     return "[RIP " + " < ".join([rip] + frames[:4]) + "]"
 
 
