@@ -5,7 +5,9 @@
 #   checkpatch   scripts/checkpatch.pl --strict on every .c and .h;
 #   kernel-doc   scripts/kernel-doc -none -Wall on every .c and .h;
 #   sparse       C=1 on every .c the configuration builds;
-#   W=1          the same objects compiled with W=1.
+#   W=1          the same objects compiled with W=1;
+#   abi          exports and uapi include guards against the base
+#                (harness/abi_check.py).
 # Prints one line per gate and file: "PASS gate:file" or
 # "FAIL gate:file <finding>".  harness/static-allowlist.txt may excuse a
 # finding ("gate | file | finding regex | why").
@@ -50,6 +52,11 @@ PY
 		done
 	fi
 }
+
+# the series' paths and the base files it retires
+mapfile -t owned < <({ git -C "$TOP" ls-files -- drivers include lib tools
+	sed 's/#.*//' "$HARNESS/retired.list" | awk 'NF { print $1 }'; } | sort -u)
+python3 "$HARNESS/abi_check.py" "$BASE_TREE" "$TREE" "${owned[@]}"
 
 cd "$TREE"
 for f in "${files[@]}"; do

@@ -7,8 +7,9 @@
  * descriptor that can be mapped, synchronised with DMA_BUF_IOCTL_SYNC and
  * handed to any driver that imports dma-bufs.
  */
-#ifndef _UAPI_LINUX_DMA_HEAP_H
-#define _UAPI_LINUX_DMA_HEAP_H
+/* the guard keeps 6.12's name: programs bundle copies of this header */
+#ifndef _UAPI_LINUX_DMABUF_POOL_H
+#define _UAPI_LINUX_DMABUF_POOL_H
 
 #include <linux/ioctl.h>
 #include <linux/types.h>
@@ -56,4 +57,4 @@ struct dma_heap_allocation_data {
 #define DMA_HEAP_IOCTL_ALLOC	_IOWR(DMA_HEAP_IOC_MAGIC, 0x0,\
 				      struct dma_heap_allocation_data)
 
-#endif /* _UAPI_LINUX_DMA_HEAP_H */
+#endif /* _UAPI_LINUX_DMABUF_POOL_H */

@@ -1541,7 +1541,7 @@ bool vb2_buffer_in_use(struct vb2_queue *vq, struct vb2_buffer *vb)
 	}
 	return false;
 }
-EXPORT_SYMBOL_GPL(vb2_buffer_in_use);
+EXPORT_SYMBOL(vb2_buffer_in_use);
 
 int vb2_verify_memory_type(struct vb2_queue *vq,
 			   enum vb2_memory memory, unsigned int type)
@@ -1587,7 +1587,7 @@ int vb2_verify_memory_type(struct vb2_queue *vq,
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(vb2_verify_memory_type);
+EXPORT_SYMBOL(vb2_verify_memory_type);
 
 void vb2_core_querybuf(struct vb2_queue *vq, struct vb2_buffer *vb, void *pb)
 {

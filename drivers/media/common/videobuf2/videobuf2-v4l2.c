@@ -693,7 +693,7 @@ int vb2_querybuf(struct vb2_queue *q, struct v4l2_buffer *b)
 	vb2_core_querybuf(q, vb, b);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(vb2_querybuf);
+EXPORT_SYMBOL(vb2_querybuf);
 
 /*
  * Memory flags and capabilities, the same for REQBUFS and CREATE_BUFS.
