@@ -132,7 +132,8 @@ static long dma_heap_file_ioctl(struct file *file, unsigned int cmd,
 					    (void __user *)uarg,
 					    _IOC_SIZE(cmd));
 
-	return -ENOTTY;
+	/* not ENOTTY: 6.12 answers every other command with EINVAL */
+	return -EINVAL;
 }
 
 static const struct file_operations dma_heap_file_ops = {
@@ -225,7 +226,7 @@ static bool dma_heap_info_valid(const struct dma_heap_export_info *info)
  * Heaps cannot be removed again.
  *
  * Return: the new heap, or ERR_PTR(-EINVAL) for a missing name or
- * allocate op, ERR_PTR(-EEXIST) if a heap of that name exists,
+ * allocate op or a name another heap has,
  * ERR_PTR(-ENODEV) if the heap core failed to initialise, or another
  * ERR_PTR() if the device node could not be created.
  */
@@ -250,7 +251,7 @@ struct dma_heap *dma_heap_add(const struct dma_heap_export_info *exp_info)
 	if (!dma_heap_ready)
 		ret = -ENODEV;
 	else if (dma_heap_name_taken(heap->info.name))
-		ret = -EEXIST;
+		ret = -EINVAL;
 	else
 		ret = dma_heap_create_node(heap);
 	if (!ret)

@@ -369,6 +369,40 @@ TEST_F(heap, bad_alloc_args)
 }
 
 /*
+ * A heap node knows one command.  Any other fails with EINVAL, as on Linux
+ * 6.12 (not ENOTTY), and leaves no descriptor behind.
+ */
+TEST_F(heap, unknown_ioctl_fails_with_einval)
+{
+	static const struct {
+		unsigned long cmd;
+		const char *what;
+	} bad[] = {
+		{ _IOWR(DMA_HEAP_IOC_MAGIC, 0x1, struct dma_heap_allocation_data),
+		  "number 1" },
+		{ _IOWR(DMA_HEAP_IOC_MAGIC, 0x2, struct dma_heap_allocation_data),
+		  "number 2" },
+		{ _IO(DMA_HEAP_IOC_MAGIC, 0x7f), "number 0x7f, no argument" },
+		{ _IOWR(DMA_HEAP_IOC_MAGIC, 0xff, __u64), "number 0xff" },
+	};
+	struct dma_heap_allocation_data data;
+	int free_fd = lowest_free_fd();
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		memset(&data, 0, sizeof(data));
+		data.len = 4 * KIB;
+		data.fd_flags = O_RDWR | O_CLOEXEC;
+		EXPECT_EQ(-1, ioctl(self->heap, bad[i].cmd, &data))
+			TH_LOG("0x%lx (%s) accepted", bad[i].cmd, bad[i].what);
+		EXPECT_EQ(EINVAL, errno)
+			TH_LOG("0x%lx (%s): %s", bad[i].cmd, bad[i].what,
+			       strerror(errno));
+	}
+	EXPECT_EQ(free_fd, lowest_free_fd());
+}
+
+/*
  * A length no machine has fails at once, without taking the memory there
  * is first (Linux 6.12's system heap tries to); the heap still works
  * afterwards.
