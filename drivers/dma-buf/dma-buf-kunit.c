@@ -16,6 +16,7 @@
 #include <linux/completion.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-fence.h>
+#include <linux/dma-heap.h>
 #include <linux/dma-resv.h>
 #include <linux/fcntl.h>
 #include <linux/fdtable.h>
@@ -24,6 +25,7 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
@@ -709,6 +711,104 @@ static void dma_buf_test_attach_error(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dbk_calls(exp, DBK_ATTACH), 2);
 	dbk_detach(test, attach);
 	dbk_put(test, exp);
+}
+
+struct dbk_fdinfo {
+	struct file *file;
+	struct seq_file m;
+	struct completion done;
+};
+
+static int dbk_fdinfo_fn(void *data)
+{
+	struct dbk_fdinfo *f = data;
+
+	f->file->f_op->show_fdinfo(&f->m, f->file);
+	complete(&f->done);
+	return 0;
+}
+
+/*
+ * fdinfo starts with Linux 6.12's keys in 6.12's order and lists the
+ * attachments, and it never waits for the reservation lock: tools read
+ * the fdinfo of every process and must not hang behind a device job
+ * that holds it.  The lock is held here while another thread prints.
+ */
+static void dma_buf_test_fdinfo_does_not_lock(struct kunit *test)
+{
+	struct dbk_exp *exp = dbk_exp_create(test, &dbk_full_ops, NULL);
+	struct dma_buf *dmabuf = exp->dmabuf;
+	struct dbk_fdinfo f = { .file = dmabuf->file };
+	struct dma_buf_attachment *attach;
+	struct task_struct *t;
+	char want[160];
+	bool done;
+
+	attach = dbk_attach(test, exp, NULL, NULL);
+	f.m.size = PAGE_SIZE;
+	f.m.buf = kunit_kzalloc(test, f.m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f.m.buf);
+	init_completion(&f.done);
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	t = kthread_run(dbk_fdinfo_fn, &f, "dbk-fdinfo");
+	if (IS_ERR(t)) {
+		dma_resv_unlock(dmabuf->resv);
+		KUNIT_FAIL(test, "no thread: %ld", PTR_ERR(t));
+		return;
+	}
+	done = wait_for_completion_timeout(&f.done, 2 * HZ);
+	dma_resv_unlock(dmabuf->resv);
+	KUNIT_EXPECT_TRUE_MSG(test, done,
+			      "fdinfo waited for the reservation lock");
+	if (!done)
+		wait_for_completion(&f.done);
+	f.m.buf[min(f.m.count, f.m.size - 1)] = '\0';
+
+	/* the thread holds no reference of its own: count is file_count - 1 */
+	snprintf(want, sizeof(want),
+		 "size:\t%zu\ncount:\t%ld\nexp_name:\t%s\nmode:\t0%o\n",
+		 dmabuf->size, file_count(dmabuf->file) - 1, dmabuf->exp_name,
+		 (__force unsigned int)(dmabuf->file->f_mode &
+					(FMODE_READ | FMODE_WRITE)));
+	KUNIT_EXPECT_TRUE_MSG(test, str_has_prefix(f.m.buf, want),
+			      "fdinfo:\n%s", f.m.buf);
+	snprintf(want, sizeof(want),
+		 "attachments:\t1\nattachment:\t%s\tdynamic:0\tmapped:0\tmaps:0\n",
+		 dev_name(attach->dev));
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(f.m.buf, want), "fdinfo:\n%s",
+				  f.m.buf);
+	dbk_detach(test, attach);
+	dbk_put(test, exp);
+}
+
+#if IS_BUILTIN(CONFIG_DMABUF_KUNIT_TEST) && IS_ENABLED(CONFIG_DMABUF_HEAPS_SYSTEM)
+static struct dma_buf *dbk_heap_allocate(struct dma_heap *heap,
+					 unsigned long len, u32 fd_flags,
+					 u64 heap_flags)
+{
+	return ERR_PTR(-ENOMEM);
+}
+
+static const struct dma_heap_ops dbk_heap_ops = {
+	.allocate = dbk_heap_allocate,
+};
+#endif
+
+/* A second heap of a taken name is refused with EINVAL, as in 6.12. */
+static void dma_buf_test_heap_name_taken(struct kunit *test)
+{
+#if IS_BUILTIN(CONFIG_DMABUF_KUNIT_TEST) && IS_ENABLED(CONFIG_DMABUF_HEAPS_SYSTEM)
+	const struct dma_heap_export_info info = {
+		.name = "system",
+		.ops = &dbk_heap_ops,
+	};
+
+	KUNIT_EXPECT_PTR_EQ(test, dma_heap_add(&info), ERR_PTR(-EINVAL));
+#else
+	kunit_skip(test,
+		   "needs the system heap and a built-in test (dma_heap_add() is not exported)");
+#endif
 }
 
 /* No optional op: everything still works or reports what is missing. */
@@ -1744,6 +1844,8 @@ static struct kunit_case dma_buf_core_cases[] = {
 	KUNIT_CASE(dma_buf_test_get_bad_fd),
 	KUNIT_CASE(dma_buf_test_attach_detach),
 	KUNIT_CASE(dma_buf_test_attach_error),
+	KUNIT_CASE(dma_buf_test_fdinfo_does_not_lock),
+	KUNIT_CASE(dma_buf_test_heap_name_taken),
 	KUNIT_CASE(dma_buf_test_minimal_exporter),
 	{}
 };

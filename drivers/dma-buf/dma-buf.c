@@ -570,14 +570,19 @@ static long dma_buf_fop_ioctl(struct file *file, unsigned int cmd,
 }
 
 /*
- * fdinfo keeps the keys tools already parse (size, count, exp_name, name)
- * and adds the access mode and one line per attachment:
+ * fdinfo prints Linux 6.12's keys first and in its order (size, count,
+ * exp_name, name), then the access mode and one line per attachment:
  *
+ *	mode:		0N
  *	attachments:	N
  *	attachment:	DEVICE	dynamic:0|1	mapped:M	maps:T
  *
  * where M is the number of mappings the importer holds now and T the number
- * of successful map calls since it attached.
+ * of successful map calls since it attached.  Tools read the fdinfo of every
+ * process, so it must never wait for a reservation lock held across a
+ * device job: the attachment list is walked under @name_lock, which
+ * attach and detach take inside the reservation lock, and the two counts
+ * are a snapshot.
  */
 static void dma_buf_fop_fdinfo(struct seq_file *m, struct file *file)
 {
@@ -588,16 +593,12 @@ static void dma_buf_fop_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "size:\t%zu\n", buf->size);
 	/* procfs holds a reference of its own while it prints */
 	seq_printf(m, "count:\t%ld\n", file_count(file) - 1);
-	seq_printf(m, "mode:\t0%o\n",
-		   (__force unsigned int)(file->f_mode & (FMODE_READ | FMODE_WRITE)));
 	seq_printf(m, "exp_name:\t%s\n", buf->exp_name);
 	spin_lock(&buf->name_lock);
 	if (buf->name)
 		seq_printf(m, "name:\t%s\n", buf->name);
-	spin_unlock(&buf->name_lock);
-
-	if (dma_resv_lock_interruptible(buf->resv, NULL))
-		return;
+	seq_printf(m, "mode:\t0%o\n",
+		   (__force unsigned int)(file->f_mode & (FMODE_READ | FMODE_WRITE)));
 	list_for_each_entry(att, &buf->attachments, node)
 		n++;
 	seq_printf(m, "attachments:\t%u\n", n);
@@ -605,8 +606,8 @@ static void dma_buf_fop_fdinfo(struct seq_file *m, struct file *file)
 		seq_printf(m, "attachment:\t%s\tdynamic:%d\tmapped:%u\tmaps:%lu\n",
 			   dev_name(att->dev),
 			   dma_buf_attachment_is_dynamic(att),
-			   att->mapped, att->map_count);
-	dma_resv_unlock(buf->resv);
+			   READ_ONCE(att->mapped), READ_ONCE(att->map_count));
+	spin_unlock(&buf->name_lock);
 }
 
 static const struct file_operations dma_buf_file_ops = {
@@ -859,7 +860,9 @@ dma_buf_dynamic_attach(struct dma_buf *buf, struct device *dev,
 	}
 
 	dma_resv_lock(buf->resv, NULL);
+	spin_lock(&buf->name_lock);
 	list_add(&att->node, &buf->attachments);
+	spin_unlock(&buf->name_lock);
 	dma_resv_unlock(buf->resv);
 
 	trace_dma_buf_attach(att, DMA_NONE);
@@ -995,7 +998,9 @@ void dma_buf_detach(struct dma_buf *buf, struct dma_buf_attachment *att)
 	if (att->sgt)
 		dma_buf_put_mapping(att, att->sgt, att->dir);
 	att->sgt = NULL;
+	spin_lock(&buf->name_lock);
 	list_del(&att->node);
+	spin_unlock(&buf->name_lock);
 	dma_resv_unlock(buf->resv);
 
 	trace_dma_buf_detach(att, DMA_NONE);

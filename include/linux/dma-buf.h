@@ -142,14 +142,17 @@ struct dma_buf_ops {
  * @size: size in bytes, fixed for the buffer's life.
  * @file: the file behind every fd of the buffer; its reference count is
  *	the buffer's.
- * @attachments: the &dma_buf_attachment list, protected by @resv.
+ * @attachments: the &dma_buf_attachment list, protected by @resv; entries
+ *	are also added and removed under @name_lock, so that fdinfo can list
+ *	them without sleeping.
  * @ops: the exporter's operations.
  * @vmapping_counter: users of the shared kernel mapping, under @resv.
  * @vmap_ptr: the shared kernel mapping while @vmapping_counter is non-zero.
  * @exp_name: the exporter's name, shown in fdinfo, debugfs and sysfs.
  * @name: a name userspace gave with %DMA_BUF_SET_NAME, or NULL; protected
  *	by @name_lock because the /proc fd link reads it from any context.
- * @name_lock: protects @name.
+ * @name_lock: protects @name, and @attachments for readers that must not
+ *	sleep.
  * @owner: the exporting module, pinned while the buffer exists.
  * @list_node: entry in the core's list of live buffers (debugfs only).
  * @priv: the exporter's object.
@@ -174,7 +177,7 @@ struct dma_buf {
 	struct iosys_map vmap_ptr;
 	const char *exp_name;
 	const char *name;
-	spinlock_t name_lock;	/* protects name */
+	spinlock_t name_lock;	/* protects name, see above */
 	struct module *owner;
 #if IS_ENABLED(CONFIG_DEBUG_FS)
 	struct list_head list_node;
