@@ -1618,6 +1618,36 @@ EXPORT_SYMBOL_NS_GPL(dma_buf_vunmap_unlocked, DMA_BUF);
  */
 
 #if IS_ENABLED(CONFIG_DEBUG_FS)
+/*
+ * First Linux 6.12's table, which tools parse, in its layout: per buffer a
+ * tab-separated line of size, file flags, file mode, file count, exporter,
+ * inode number and name (numbers zero-padded to eight digits), its fences,
+ * and the attached devices by name.  Then what the series adds, one line
+ * per attachment: the buffer's inode number, the device, whether the
+ * importer is dynamic, and its current and total mappings.
+ */
+static void dma_buf_bufinfo_one(struct seq_file *s, struct dma_buf *buf)
+{
+	struct dma_buf_attachment *att;
+	unsigned int n = 0;
+
+	spin_lock(&buf->name_lock);
+	seq_printf(s, "%08zu\t%08x\t%08x\t%08ld\t%s\t%08lu\t%s\n",
+		   buf->size, buf->file->f_flags,
+		   (__force unsigned int)buf->file->f_mode,
+		   file_count(buf->file), buf->exp_name,
+		   file_inode(buf->file)->i_ino, buf->name ?: "<none>");
+	spin_unlock(&buf->name_lock);
+
+	dma_resv_describe(buf->resv, s);
+	seq_puts(s, "\tAttached Devices:\n");
+	list_for_each_entry(att, &buf->attachments, node) {
+		seq_printf(s, "\t%s\n", dev_name(att->dev));
+		n++;
+	}
+	seq_printf(s, "Total %u devices attached\n\n", n);
+}
+
 static int dma_buf_bufinfo_show(struct seq_file *s, void *unused)
 {
 	struct dma_buf_attachment *att;
@@ -1630,34 +1660,34 @@ static int dma_buf_bufinfo_show(struct seq_file *s, void *unused)
 	if (ret)
 		return ret;
 
+	seq_puts(s, "\nDma-buf Objects:\n");
+	seq_printf(s, "%-8s\t%-8s\t%-8s\t%-8s\texp_name\t%-8s\tname\n",
+		   "size", "flags", "mode", "count", "ino");
 	list_for_each_entry(buf, &dma_buf_list, list_node) {
 		ret = dma_resv_lock_interruptible(buf->resv, NULL);
 		if (ret)
-			break;
-
-		seq_printf(s, "ino %lu size %zu flags 0%o refs %ld exporter %s",
-			   file_inode(buf->file)->i_ino, buf->size,
-			   buf->file->f_flags, file_count(buf->file),
-			   buf->exp_name);
-		spin_lock(&buf->name_lock);
-		seq_printf(s, " name %s\n", buf->name ?: "-");
-		spin_unlock(&buf->name_lock);
-
-		dma_resv_describe(buf->resv, s);
-		list_for_each_entry(att, &buf->attachments, node)
-			seq_printf(s, "  device %s %s mapped %u maps %lu\n",
-				   dev_name(att->dev),
-				   dma_buf_attachment_is_dynamic(att) ?
-				   "dynamic" : "static",
-				   att->mapped, att->map_count);
+			goto out;
+		dma_buf_bufinfo_one(s, buf);
 		dma_resv_unlock(buf->resv);
-
 		count++;
 		total += buf->size;
 	}
-	if (!ret)
-		seq_printf(s, "%u buffers, %zu bytes\n", count, total);
+	seq_printf(s, "\nTotal %u objects, %zu bytes\n", count, total);
 
+	seq_puts(s, "\nAttachments:\n");
+	list_for_each_entry(buf, &dma_buf_list, list_node) {
+		spin_lock(&buf->name_lock);
+		list_for_each_entry(att, &buf->attachments, node)
+			seq_printf(s, "%08lu\t%s\t%s\tmapped %u\tmaps %lu\n",
+				   file_inode(buf->file)->i_ino,
+				   dev_name(att->dev),
+				   dma_buf_attachment_is_dynamic(att) ?
+				   "dynamic" : "static",
+				   READ_ONCE(att->mapped),
+				   READ_ONCE(att->map_count));
+		spin_unlock(&buf->name_lock);
+	}
+out:
 	mutex_unlock(&dma_buf_list_lock);
 	return ret;
 }

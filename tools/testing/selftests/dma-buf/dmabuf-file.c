@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <linux/dma-buf.h>
 #include <drm/drm.h>
 
@@ -342,6 +343,71 @@ static void expect_upstream_keys(struct __test_metadata *_metadata,
 
 	for (i = 0; i < ARRAY_SIZE(keys); i++)
 		expect_key(_metadata, info, keys[i]);
+}
+
+/*
+ * debugfs dma_buf/bufinfo read the way a program written for Linux 6.12
+ * reads it: after "Dma-buf Objects:" and the column header, one line per
+ * buffer with size, flags, mode, count, exp_name, ino and name separated by
+ * tabs, the numbers zero-padded to eight digits, and "\tAttached Devices:"
+ * after it.  What the series adds comes after 6.12's closing total.
+ */
+TEST_F(dmabuf, bufinfo_keeps_the_6_12_table)
+{
+	static const char header[] =
+		"size    \tflags   \tmode    \tcount   \texp_name\tino     \tname\n";
+	char *text = NULL, *line, *next, exp[64], name[64];
+	unsigned long size, ino, want_ino;
+	bool in_table = false, found = false, devices = false;
+	unsigned int flags, mode;
+	size_t cap = 0;
+	struct stat st;
+	long count;
+	FILE *f;
+
+	ASSERT_EQ(0, ioctl(self->fd, DMA_BUF_SET_NAME_B, "bufinfo-6.12"));
+	ASSERT_EQ(0, fstat(self->fd, &st));
+	want_ino = st.st_ino;
+	f = fopen("/sys/kernel/debug/dma_buf/bufinfo", "r");
+	if (!f)
+		SKIP(return, "no bufinfo: %s", strerror(errno));
+	ASSERT_LT(0, getdelim(&text, &cap, '\0', f));
+	fclose(f);
+
+	for (line = text; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!strcmp(line, "Dma-buf Objects:")) {
+			EXPECT_NE(NULL, next);
+			EXPECT_EQ(0, strncmp(next, header, strlen(header)))
+				TH_LOG("header: %.80s", next);
+			in_table = true;
+			continue;
+		}
+		if (!in_table)
+			continue;
+		if (!strncmp(line, "Total ", 6) && strstr(line, "objects"))
+			break;
+		if (found && !devices && !strcmp(line, "\tAttached Devices:"))
+			devices = true;
+		if (sscanf(line, "%lu\t%x\t%x\t%ld\t%63s\t%lu\t%63s", &size,
+			   &flags, &mode, &count, exp, &ino, name) != 7 ||
+		    ino != want_ino)
+			continue;
+		EXPECT_FALSE(found) TH_LOG("the buffer is listed twice");
+		found = true;
+		EXPECT_EQ(8, (int)strcspn(line, "\t")) TH_LOG("%s", line);
+		EXPECT_EQ(self->size, size);
+		EXPECT_STREQ(variant->exporter, exp);
+		EXPECT_STREQ("bufinfo-6.12", name);
+		EXPECT_LE(1, count);
+	}
+	EXPECT_TRUE(in_table) TH_LOG("no \"Dma-buf Objects:\" line");
+	EXPECT_TRUE(found) TH_LOG("ino %lu not in 6.12's table", want_ino);
+	EXPECT_TRUE(devices) TH_LOG("no \"Attached Devices:\" after the buffer");
+	EXPECT_NE(NULL, next) TH_LOG("no \"Total N objects\" line");
+	free(text);
 }
 
 TEST_F(dmabuf, fdinfo_lists_no_attachments)
