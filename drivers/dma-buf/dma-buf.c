@@ -406,31 +406,59 @@ static long dma_buf_ioctl_sync(struct dma_buf *buf, void __user *uarg)
 		     dma_buf_begin_cpu_access(buf, dir);
 }
 
-static long dma_buf_ioctl_sync_partial(struct dma_buf *buf,
-				       void __user *uarg)
+static long dma_buf_sync_range(struct dma_buf *buf, u64 flags, u64 offset,
+			       u64 len)
 {
-	struct dma_buf_sync_partial sync;
 	enum dma_data_direction dir;
 	bool end;
 	int ret;
 
-	if (copy_from_user(&sync, uarg, sizeof(sync)))
-		return -EFAULT;
-
-	ret = dma_buf_sync_flags(sync.flags, &dir, &end);
+	ret = dma_buf_sync_flags(flags, &dir, &end);
 	if (ret)
 		return ret;
 
 	/* Checked in 64 bits here, before the values are narrowed to size_t. */
-	if (!sync.len || sync.offset >= buf->size ||
-	    sync.len > buf->size - sync.offset)
+	if (!len || offset >= buf->size || len > buf->size - offset)
 		return -EINVAL;
 
 	if (end)
-		return dma_buf_end_cpu_access_partial(buf, dir, sync.offset,
-						      sync.len);
-	return dma_buf_begin_cpu_access_partial(buf, dir, sync.offset,
-						sync.len);
+		return dma_buf_end_cpu_access_partial(buf, dir, offset, len);
+	return dma_buf_begin_cpu_access_partial(buf, dir, offset, len);
+}
+
+static long dma_buf_ioctl_sync_partial(struct dma_buf *buf,
+				       void __user *uarg)
+{
+	struct dma_buf_sync_partial sync;
+
+	if (copy_from_user(&sync, uarg, sizeof(sync)))
+		return -EFAULT;
+	return dma_buf_sync_range(buf, sync.flags, sync.offset, sync.len);
+}
+
+/*
+ * The encoding of a partial sync that Rockchip's vendor kernels define and
+ * their userspace (MPP, librga) calls: number 2 written with a 16-byte
+ * argument, 32-bit offset and length.  It is accepted with the same checks
+ * so that those binaries run unchanged.
+ */
+struct dma_buf_sync_partial_vendor {
+	__u64 flags;
+	__u32 offset;
+	__u32 len;
+};
+
+#define DMA_BUF_IOCTL_SYNC_PARTIAL_VENDOR \
+	_IOW(DMA_BUF_BASE, 2, struct dma_buf_sync_partial_vendor)
+
+static long dma_buf_ioctl_sync_partial_vendor(struct dma_buf *buf,
+					      void __user *uarg)
+{
+	struct dma_buf_sync_partial_vendor sync;
+
+	if (copy_from_user(&sync, uarg, sizeof(sync)))
+		return -EFAULT;
+	return dma_buf_sync_range(buf, sync.flags, sync.offset, sync.len);
 }
 
 /*
@@ -555,6 +583,8 @@ static long dma_buf_fop_ioctl(struct file *file, unsigned int cmd,
 		return dma_buf_ioctl_sync(buf, uarg);
 	case DMA_BUF_IOCTL_SYNC_PARTIAL:
 		return dma_buf_ioctl_sync_partial(buf, uarg);
+	case DMA_BUF_IOCTL_SYNC_PARTIAL_VENDOR:
+		return dma_buf_ioctl_sync_partial_vendor(buf, uarg);
 	case DMA_BUF_SET_NAME_A:
 	case DMA_BUF_SET_NAME_B:
 		return dma_buf_set_name(buf, uarg);

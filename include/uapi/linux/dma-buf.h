@@ -75,7 +75,9 @@ struct dma_buf_import_sync_file {
  * to the range.  Exporters without range support sync the whole buffer, so
  * the call is always at least as correct as a full sync.  This ioctl is an
  * extension of this kernel; on kernels without it the ioctl fails with
- * -ENOTTY and callers should fall back to %DMA_BUF_IOCTL_SYNC.
+ * -ENOTTY and callers should fall back to %DMA_BUF_IOCTL_SYNC.  The 16-byte
+ * encoding of Rockchip's vendor kernels is accepted as well (see
+ * dma_buf_ioctl_sync_partial_vendor() in drivers/dma-buf/dma-buf.c).
  */
 struct dma_buf_sync_partial {
 	__u64 flags;

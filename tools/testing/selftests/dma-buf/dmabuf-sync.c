@@ -113,6 +113,54 @@ TEST_F(dmabuf, sync_partial_accepts_ranges_inside)
 	}
 }
 
+/*
+ * The 16-byte encoding of Rockchip's vendor kernels, which their userspace
+ * (MPP, librga) calls: _IOW('b', 2, { __u64 flags; __u32 offset; __u32 len; }),
+ * 0x40106202.  Accepted, with the checks of DMA_BUF_IOCTL_SYNC_PARTIAL.
+ */
+struct sync_partial_vendor {
+	__u64 flags;
+	__u32 offset;
+	__u32 len;
+};
+
+static int sync_partial_vendor(int fd, __u64 flags, __u32 offset, __u32 len)
+{
+	struct sync_partial_vendor sync = {
+		.flags = flags, .offset = offset, .len = len,
+	};
+
+	return ioctl(fd, _IOW(DMA_BUF_BASE, 2, struct sync_partial_vendor), &sync);
+}
+
+TEST_F(dmabuf, sync_partial_vendor_encoding)
+{
+	__u32 size = self->size, page = self->page;
+
+	ASSERT_EQ(0x40106202UL, _IOW(DMA_BUF_BASE, 2, struct sync_partial_vendor));
+	EXPECT_EQ(0, sync_partial_vendor(self->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW,
+					 page + 7, page))
+		TH_LOG("START: %s", strerror(errno));
+	EXPECT_EQ(0, sync_partial_vendor(self->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW,
+					 page + 7, page))
+		TH_LOG("END: %s", strerror(errno));
+	EXPECT_EQ(0, sync_partial_vendor(self->fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ,
+					 0, size));
+	EXPECT_EQ(0, sync_partial_vendor(self->fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ,
+					 0, size));
+
+	EXPECT_EQ(-1, sync_partial_vendor(self->fd, DMA_BUF_SYNC_START, 0, page));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("no direction");
+	EXPECT_EQ(-1, sync_partial_vendor(self->fd, DMA_BUF_SYNC_RW | (1 << 3), 0, page));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("unknown flag");
+	EXPECT_EQ(-1, sync_partial_vendor(self->fd, DMA_BUF_SYNC_RW, 0, 0));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("length 0");
+	EXPECT_EQ(-1, sync_partial_vendor(self->fd, DMA_BUF_SYNC_RW, size - 1, 2));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("past the end");
+	EXPECT_EQ(-1, sync_partial_vendor(self->fd, DMA_BUF_SYNC_RW, ~0U, ~0U));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("offset and length 2^32 - 1");
+}
+
 TEST_F(dmabuf, sync_partial_validates_flags)
 {
 	static const __u64 good[] = {
