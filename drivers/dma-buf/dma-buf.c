@@ -426,21 +426,11 @@ static long dma_buf_sync_range(struct dma_buf *buf, u64 flags, u64 offset,
 	return dma_buf_begin_cpu_access_partial(buf, dir, offset, len);
 }
 
-static long dma_buf_ioctl_sync_partial(struct dma_buf *buf,
-				       void __user *uarg)
-{
-	struct dma_buf_sync_partial sync;
-
-	if (copy_from_user(&sync, uarg, sizeof(sync)))
-		return -EFAULT;
-	return dma_buf_sync_range(buf, sync.flags, sync.offset, sync.len);
-}
-
 /*
- * The encoding of a partial sync that Rockchip's vendor kernels define and
- * their userspace (MPP, librga) calls: number 2 written with a 16-byte
- * argument, 32-bit offset and length.  It is accepted with the same checks
- * so that those binaries run unchanged.
+ * Besides DMA_BUF_IOCTL_SYNC_PARTIAL, the encoding Rockchip's vendor kernels
+ * define and their userspace (MPP, librga) calls: number 2 written with a
+ * 16-byte argument, 32-bit offset and length.  Both get the same checks, so
+ * that those binaries run unchanged.
  */
 struct dma_buf_sync_partial_vendor {
 	__u64 flags;
@@ -451,13 +441,21 @@ struct dma_buf_sync_partial_vendor {
 #define DMA_BUF_IOCTL_SYNC_PARTIAL_VENDOR \
 	_IOW(DMA_BUF_BASE, 2, struct dma_buf_sync_partial_vendor)
 
-static long dma_buf_ioctl_sync_partial_vendor(struct dma_buf *buf,
-					      void __user *uarg)
+static long dma_buf_ioctl_sync_partial(struct dma_buf *buf, unsigned int cmd,
+				       void __user *uarg)
 {
-	struct dma_buf_sync_partial_vendor sync;
+	struct dma_buf_sync_partial sync;
+	struct dma_buf_sync_partial_vendor vendor;
 
-	if (copy_from_user(&sync, uarg, sizeof(sync)))
+	if (cmd == DMA_BUF_IOCTL_SYNC_PARTIAL_VENDOR) {
+		if (copy_from_user(&vendor, uarg, sizeof(vendor)))
+			return -EFAULT;
+		sync.flags = vendor.flags;
+		sync.offset = vendor.offset;
+		sync.len = vendor.len;
+	} else if (copy_from_user(&sync, uarg, sizeof(sync))) {
 		return -EFAULT;
+	}
 	return dma_buf_sync_range(buf, sync.flags, sync.offset, sync.len);
 }
 
@@ -582,9 +580,8 @@ static long dma_buf_fop_ioctl(struct file *file, unsigned int cmd,
 	case DMA_BUF_IOCTL_SYNC:
 		return dma_buf_ioctl_sync(buf, uarg);
 	case DMA_BUF_IOCTL_SYNC_PARTIAL:
-		return dma_buf_ioctl_sync_partial(buf, uarg);
 	case DMA_BUF_IOCTL_SYNC_PARTIAL_VENDOR:
-		return dma_buf_ioctl_sync_partial_vendor(buf, uarg);
+		return dma_buf_ioctl_sync_partial(buf, cmd, uarg);
 	case DMA_BUF_SET_NAME_A:
 	case DMA_BUF_SET_NAME_B:
 		return dma_buf_set_name(buf, uarg);

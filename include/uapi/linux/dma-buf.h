@@ -77,7 +77,7 @@ struct dma_buf_import_sync_file {
  * extension of this kernel; on kernels without it the ioctl fails with
  * -ENOTTY and callers should fall back to %DMA_BUF_IOCTL_SYNC.  The 16-byte
  * encoding of Rockchip's vendor kernels is accepted as well (see
- * dma_buf_ioctl_sync_partial_vendor() in drivers/dma-buf/dma-buf.c).
+ * dma_buf_ioctl_sync_partial() in drivers/dma-buf/dma-buf.c).
  */
 struct dma_buf_sync_partial {
 	__u64 flags;
